@@ -1,0 +1,112 @@
+"""Podium's exceptions: one tree, each error knowing its HTTP status.
+
+::
+
+    PodiumError                         500  base class; carries a message and details
+    ├── InvalidInputError               422  a value is wrong; ``problems`` names each field
+    │   └── PluginConfigError           422  a plugin refused its configuration
+    ├── NotFoundError                   404  an object does not exist (or is not yours)
+    ├── ConflictError                   409  the request contradicts stored data
+    ├── PluginError                     422  a plugin could not be found or loaded
+    │   └── PluginNotFoundError         422  no built-in, entry point or module:attr matched
+    └── ConfigurationError              500  settings refused at start-up (the CLI prints it)
+
+Services raise these, never ``HTTPException``; ``podium.api.problems`` maps them to JSON in one
+place, and the CLI prints their message without a traceback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with the input: where (a dotted field path, with row index) and why."""
+
+    field: str
+    message: str
+    index: int | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        found: dict[str, Any] = {"field": self.field, "message": self.message}
+        if self.index is not None:
+            found["index"] = self.index
+        return found
+
+
+class PodiumError(Exception):
+    status_code: ClassVar[int] = 500
+    code: ClassVar[str] = "internal_error"
+
+    def __init__(self, message: str, **details: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+
+class InvalidInputError(PodiumError):
+    status_code = 422
+    code = "invalid_input"
+
+    def __init__(self, message: str, problems: Sequence[Problem] = (), **details: Any) -> None:
+        super().__init__(message, **details)
+        self.problems = list(problems)
+
+    @classmethod
+    def for_field(cls, field: str, message: str) -> InvalidInputError:
+        return cls(f"{field}: {message}", [Problem(field, message)])
+
+    @classmethod
+    def for_rows(cls, problems: Sequence[Problem], *, noun: str = "row") -> InvalidInputError:
+        shown = "; ".join(
+            f"{noun} {problem.index}: {problem.field}: {problem.message}"
+            for problem in problems[:5]
+        )
+        more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
+        return cls(
+            f"{len(problems)} invalid {noun}(s), nothing was stored: {shown}{more}", problems
+        )
+
+
+class PluginConfigError(InvalidInputError):
+    code = "invalid_plugin_config"
+
+
+class NotFoundError(PodiumError):
+    status_code = 404
+    code = "not_found"
+
+    def __init__(self, kind: str, key: str) -> None:
+        super().__init__(f"{kind} {key!r} was not found", kind=kind, key=key)
+        self.kind = kind
+        self.key = key
+
+
+class ConflictError(PodiumError):
+    status_code = 409
+    code = "conflict"
+
+    def __init__(self, message: str, problems: Sequence[Problem] = (), **details: Any) -> None:
+        super().__init__(message, **details)
+        self.problems = list(problems)
+
+
+class PluginError(PodiumError):
+    status_code = 422
+    code = "plugin_error"
+
+    def __init__(self, message: str, *, plugin: str, group: str) -> None:
+        super().__init__(message, plugin=plugin, group=group)
+        self.plugin = plugin
+        self.group = group
+
+
+class PluginNotFoundError(PluginError):
+    code = "plugin_not_found"
+
+
+class ConfigurationError(PodiumError):
+    code = "configuration_error"

@@ -1,0 +1,45 @@
+"""What each kind of plugin must look like.
+
+- A **scoring function** scores one resolved prediction: ``(payload, truth, param) -> float``,
+  higher is better. It may add ``score_batch(payloads, truths, params)`` returning one float (or
+  one exception, for a row it cannot score) per row: the worker then calls it once per batch.
+- A **resolver** finds the ground truth of due predictions from stored feeds:
+  ``resolve(predictions, source) -> list[float | None]`` (``None``: not known yet).
+- A **ranker** orders models: ``rank(models) -> list[Placement]`` (``Ranker`` is defined with
+  the ranking rules in ``podium.domain.ranking`` and re-exported here).
+
+Classes are instantiated with the competition's JSON configuration (validated by their
+``Config`` pydantic model when they have one); see ``podium.plugins.registry``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol, runtime_checkable
+
+from podium.domain.model import Param
+from podium.domain.predictions import DuePrediction
+from podium.domain.ranking import Ranker
+from podium.domain.series import TimeSeries
+
+__all__ = ["Ranker", "Resolver", "ScoringFunction", "TruthSource"]
+
+
+@runtime_checkable
+class ScoringFunction(Protocol):
+    def __call__(self, payload: Mapping[str, Any], truth: float, param: Param) -> float: ...
+
+
+class TruthSource(Protocol):
+    """Stored ground truth of one competition, read in time ranges."""
+
+    def observations(self, asset: str, start_ms: int, end_ms: int) -> TimeSeries: ...
+
+    def truths(self, param_id: str, start_ms: int, end_ms: int) -> TimeSeries: ...
+
+
+@runtime_checkable
+class Resolver(Protocol):
+    def resolve(
+        self, predictions: Sequence[DuePrediction], source: TruthSource
+    ) -> list[float | None]: ...
