@@ -1,0 +1,88 @@
+"""Every setting of Podium, in one typed object read from ``PODIUM_*`` environment variables.
+
+Settings are validated when they are read: a wrong value stops the process at start-up with a
+message naming the variable, not at the first request. ``docs/configuration.md`` documents each
+field (a test keeps the two in step).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from podium.errors import ConfigurationError
+
+DEFAULT_DATABASE_URL = "sqlite:///./podium.db"
+_URL_SCHEMES = {
+    "sqlite": "sqlite",
+    "postgresql": "postgresql+psycopg",
+    "postgres": "postgresql+psycopg",
+    "postgresql+psycopg": "postgresql+psycopg",
+}
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="PODIUM_", extra="ignore", frozen=True)
+
+    database_url: str = Field(
+        DEFAULT_DATABASE_URL,
+        description="SQLAlchemy URL of the store: sqlite:///path or postgresql+psycopg://...",
+    )
+    host: str = Field("127.0.0.1", description="Address `podium serve` binds to.")
+    port: int = Field(8000, ge=1, le=65535, description="Port `podium serve` listens on.")
+    score_interval: float = Field(
+        900.0, gt=0, description="Seconds between two score cycles of the worker (15 min)."
+    )
+    score_batch_size: int = Field(
+        20_000, ge=100, le=1_000_000, description="Predictions scored per transaction."
+    )
+    ingest_max_rows: int = Field(
+        50_000, ge=1, le=1_000_000, description="Most rows one bulk ingest request may carry."
+    )
+    max_clock_skew: float = Field(
+        300.0, ge=0, description="Seconds a client clock may run ahead of the server's."
+    )
+    default_competition: str | None = Field(
+        None, description="Competition the /reports routes show when none is named."
+    )
+    page_size_max: int = Field(1_000, ge=1, description="Cap on the `limit` of any listing.")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        "INFO", description="Level of the application log."
+    )
+    log_json: bool = Field(False, description="Write the log as JSON lines.")
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_backend(cls, value: str) -> str:
+        scheme, separator, rest = value.partition("://")
+        if not separator or scheme not in _URL_SCHEMES:
+            raise ValueError(
+                "must start with sqlite:/// or postgresql+psycopg:// "
+                f"(got {value.split('://')[0]!r})"
+            )
+        return f"{_URL_SCHEMES[scheme]}://{rest}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from the environment plus ``overrides``; ``ConfigurationError`` if invalid."""
+    clean = {key: value for key, value in overrides.items() if value is not None}
+    try:
+        return Settings(**clean)  # type: ignore[arg-type]
+    except ValidationError as error:
+        reasons = "; ".join(
+            f"PODIUM_{'_'.join(str(part) for part in item['loc']).upper()}: {item['msg']}"
+            for item in error.errors()
+        )
+        raise ConfigurationError(f"invalid settings: {reasons}") from None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return load_settings()

@@ -1,0 +1,1 @@
+"""Persistence: tables, repositories, migrations, and the engine for SQLite or PostgreSQL."""

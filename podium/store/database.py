@@ -1,0 +1,92 @@
+"""The engine and sessions of one database, SQLite (embedded) or PostgreSQL (production).
+
+SQLite runs in WAL mode with a busy timeout and foreign keys on; write transactions start with
+``BEGIN IMMEDIATE`` so that two writers queue on the lock instead of failing half-way. SQLite
+has a single writer: scaling out to several processes or machines needs PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, cast
+
+from sqlalchemy import Engine, Table, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+def _sqlite_engine(url: str, *, immediate: bool) -> Engine:
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+
+    @event.listens_for(engine, "connect")
+    def _configure(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy, not the driver, decide when transactions begin.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+class Database:
+    """One store: ``read()`` and ``write()`` sessions, each a transaction committed on exit."""
+
+    def __init__(self, url: str, *, pool_size: int = 10) -> None:
+        self.url = url
+        self.backend = make_url(url).get_backend_name()
+        if self.backend == "sqlite":
+            self.engine = _sqlite_engine(url, immediate=False)
+            self.write_engine = _sqlite_engine(url, immediate=True)
+        else:
+            self.engine = create_engine(
+                url, pool_pre_ping=True, pool_size=pool_size, max_overflow=pool_size
+            )
+            self.write_engine = self.engine
+        self._read_sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._write_sessions = sessionmaker(self.write_engine, expire_on_commit=False)
+
+    @property
+    def is_postgresql(self) -> bool:
+        return self.backend == "postgresql"
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        with self._read_sessions.begin() as session:
+            yield session
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        with self._write_sessions.begin() as session:
+            yield session
+
+    def __enter__(self) -> Database:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.dispose()
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+        if self.write_engine is not self.engine:
+            self.write_engine.dispose()
+
+
+def dialect_insert(session: Session, entity: type[Any]) -> Any:
+    """An INSERT into the table of ``entity`` (an ORM class) with the backend's ``on_conflict_*`` methods."""
+    # Core (not ORM) INSERT: executemany of plain dicts, batched by the driver.
+    table = cast(Table, entity.__table__)
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)

@@ -1,0 +1,76 @@
+"""Persisted leaderboards: every one built is kept; reads take the latest (or one as of a time)."""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from podium.domain.leaderboard import Leaderboard
+from podium.domain.timestamps import to_ms
+from podium.store.database import dialect_insert
+from podium.store.tables import LeaderboardEntryRow, LeaderboardRow
+
+
+class LeaderboardRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def save(
+        self, leaderboard: Leaderboard, *, competition_id: str, revision: int, ranker: str
+    ) -> None:
+        """Store a leaderboard; one rebuilt at the same instant replaces the earlier one."""
+        self.session.execute(
+            delete(LeaderboardEntryRow).where(LeaderboardEntryRow.leaderboard_id == leaderboard.id)
+        )
+        self.session.execute(delete(LeaderboardRow).where(LeaderboardRow.id == leaderboard.id))
+        self.session.add(
+            LeaderboardRow(
+                id=leaderboard.id,
+                competition_id=competition_id,
+                category=leaderboard.category,
+                created_at=to_ms(leaderboard.created_at),
+                revision=revision,
+                ranker=ranker,
+                entry_count=len(leaderboard.entries),
+            )
+        )
+        self.session.flush()
+        if leaderboard.entries:
+            self.session.execute(
+                dialect_insert(self.session, LeaderboardEntryRow),
+                [
+                    {
+                        "leaderboard_id": leaderboard.id,
+                        "model_id": entry.model_id,
+                        "rank": entry.rank,
+                        "model_name": entry.model_name,
+                        "player_id": entry.player_id,
+                        "player_name": entry.player_name,
+                        "score_recent": entry.score.recent,
+                        "score_steady": entry.score.steady,
+                        "score_anchor": entry.score.anchor,
+                        "combined_score": entry.combined_score,
+                        "prediction_count": entry.prediction_count,
+                    }
+                    for entry in leaderboard.entries
+                ],
+            )
+
+    def latest(
+        self, competition_id: str, *, category: str, at_ms: int | None = None
+    ) -> LeaderboardRow | None:
+        statement = select(LeaderboardRow).where(
+            LeaderboardRow.competition_id == competition_id, LeaderboardRow.category == category
+        )
+        if at_ms is not None:
+            statement = statement.where(LeaderboardRow.created_at <= at_ms)
+        statement = statement.order_by(LeaderboardRow.created_at.desc()).limit(1)
+        return self.session.scalars(statement).first()
+
+    def entries(self, leaderboard_id: str) -> list[LeaderboardEntryRow]:
+        statement = (
+            select(LeaderboardEntryRow)
+            .where(LeaderboardEntryRow.leaderboard_id == leaderboard_id)
+            .order_by(LeaderboardEntryRow.rank, LeaderboardEntryRow.model_id)
+        )
+        return list(self.session.scalars(statement))
