@@ -1,0 +1,1 @@
+"""Validation at the edges: request and response shapes shared by the API, the CLI and clients."""

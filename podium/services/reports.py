@@ -1,0 +1,149 @@
+"""Reads behind the report API: leaderboards, models, score history, predictions.
+
+Leaderboards are read as persisted by the score worker, never recomputed per request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from podium.domain.leaderboard import OVERALL_CATEGORY
+from podium.errors import NotFoundError
+from podium.store.competitions import CompetitionRepository
+from podium.store.database import Database
+from podium.store.leaderboards import LeaderboardRepository
+from podium.store.predictions import PredictionFilter, PredictionRepository
+from podium.store.roster import RosterRepository
+from podium.store.scores import ScoreRepository
+from podium.store.tables import (
+    LeaderboardEntryRow,
+    LeaderboardRow,
+    ModelRow,
+    ModelScoreSnapshotRow,
+    ParamRow,
+    PlayerRow,
+    PredictionRow,
+)
+
+MAX_SNAPSHOT_ROWS = 100_000
+
+
+@dataclass(frozen=True, slots=True)
+class LeaderboardView:
+    leaderboard: LeaderboardRow | None
+    entries: list[LeaderboardEntryRow]
+
+
+def latest_leaderboard_id(
+    db: Database, *, competition_id: str, category: str = OVERALL_CATEGORY
+) -> str | None:
+    with db.read() as session:
+        row = LeaderboardRepository(session).latest(competition_id, category=category)
+        return row.id if row is not None else None
+
+
+def leaderboard(
+    db: Database,
+    *,
+    competition_id: str,
+    category: str = OVERALL_CATEGORY,
+    at_ms: int | None = None,
+) -> LeaderboardView:
+    with db.read() as session:
+        repository = LeaderboardRepository(session)
+        row = repository.latest(competition_id, category=category, at_ms=at_ms)
+        if row is None:
+            return LeaderboardView(None, [])
+        return LeaderboardView(row, repository.entries(row.id))
+
+
+def players(db: Database) -> list[PlayerRow]:
+    with db.read() as session:
+        return RosterRepository(session).players()
+
+
+def models(db: Database, *, competition_id: str) -> list[tuple[ModelRow, PlayerRow]]:
+    with db.read() as session:
+        CompetitionRepository(session).get(competition_id)
+        return RosterRepository(session).models(competition_id)
+
+
+def params(db: Database, *, competition_id: str) -> list[ParamRow]:
+    with db.read() as session:
+        CompetitionRepository(session).get(competition_id)
+        return RosterRepository(session).param_rows(competition_id)
+
+
+def _check_models(db: Database, competition_id: str, model_ids: Sequence[str] | None) -> None:
+    if not model_ids:
+        return
+    with db.read() as session:
+        found = RosterRepository(session).model_rows(model_ids)
+    for model_id in model_ids:
+        row = found.get(model_id)
+        if row is None or row.competition_id != competition_id:
+            raise NotFoundError("model", model_id)
+
+
+def score_history(
+    db: Database,
+    *,
+    competition_id: str,
+    model_ids: Sequence[str] | None,
+    start_ms: int,
+    end_ms: int,
+) -> list[ModelScoreSnapshotRow]:
+    _check_models(db, competition_id, model_ids)
+    with db.read() as session:
+        return ScoreRepository(session).snapshots(
+            competition_id,
+            model_ids=model_ids,
+            start_ms=start_ms,
+            end_ms=end_ms,
+            limit=MAX_SNAPSHOT_ROWS,
+        )
+
+
+def param_score_history(
+    db: Database,
+    *,
+    competition_id: str,
+    model_ids: Sequence[str] | None,
+    start_ms: int,
+    end_ms: int,
+) -> list[dict[str, Any]]:
+    """One flat row per model, param and snapshot."""
+    snapshots = score_history(
+        db, competition_id=competition_id, model_ids=model_ids, start_ms=start_ms, end_ms=end_ms
+    )
+    with db.read() as session:
+        params = {row.id: row for row in RosterRepository(session).param_rows(competition_id)}
+    rows = []
+    for snapshot in snapshots:
+        for param_id, (recent, steady, anchor, count) in sorted(snapshot.scores_by_param.items()):
+            param = params.get(param_id)
+            rows.append(
+                {
+                    "model_id": snapshot.model_id,
+                    "performed_at": snapshot.performed_at,
+                    "param": param_id,
+                    "asset": param.asset if param else None,
+                    "horizon": param.horizon if param else None,
+                    "step": param.step if param else None,
+                    "score_recent": recent,
+                    "score_steady": steady,
+                    "score_anchor": anchor,
+                    "prediction_count": count,
+                }
+            )
+    return rows
+
+
+def predictions(
+    db: Database, *, where: PredictionFilter, limit: int, offset: int
+) -> list[tuple[PredictionRow, ParamRow]]:
+    _check_models(db, where.competition_id, where.model_ids)
+    with db.read() as session:
+        return PredictionRepository(session).listing(where, limit=limit, offset=offset)

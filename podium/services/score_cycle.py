@@ -1,0 +1,311 @@
+"""One score cycle of one competition: resolve → score → roll up → windows → snapshot → rank.
+
+1. Due predictions (``PENDING``, ``resolvable_at`` passed) are read in batches of
+   ``batch_size``. For each batch, in one transaction: the resolver finds their ground truth,
+   the scoring function scores the resolved ones (a failure fails that prediction only), the
+   predictions whose truth is still unknown after the grace period are ``EXPIRED``, and the new
+   scores are added to the per model/param/bucket roll-ups.
+2. If the inputs changed since the latest leaderboard (new scores, models, settings) or time
+   moved into a new bucket, then in one transaction: window scores are read from the roll-ups,
+   turned into each model's ``ModelScore``, snapshotted, ranked, and stored as a leaderboard.
+
+A crash leaves the store consistent: each batch commits whole (scores with their roll-ups),
+the leaderboard commits whole, and the next cycle picks up where this one stopped.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from podium.domain.leaderboard import OVERALL_CATEGORY, Leaderboard
+from podium.domain.model import Model, Param, ParamScore, group_model_scores
+from podium.domain.predictions import DuePrediction, PredictionStatus
+from podium.domain.rollups import ScoredRow, rollup_deltas
+from podium.domain.scoring import ScoreOutcome, score_batch
+from podium.domain.timestamps import floor_to, from_ms
+from podium.domain.windows import WindowScores, window_means
+from podium.plugins import RANKERS, RESOLVERS, SCORING_FUNCTIONS
+from podium.plugins.protocols import Resolver, ScoringFunction
+from podium.services.competitions import window_spec
+from podium.store.competitions import CompetitionRepository
+from podium.store.database import Database
+from podium.store.ground_truth import GroundTruthRepository
+from podium.store.leaderboards import LeaderboardRepository
+from podium.store.predictions import PredictionRepository
+from podium.store.roster import RosterRepository
+from podium.store.scores import ScoreRepository
+from podium.store.tables import CompetitionRow, LeaderboardRow
+
+log = logging.getLogger(__name__)
+
+EXPIRED_REASON = "ground truth not available within the grace period"
+_START = (-(2**62), 0)
+
+
+@dataclass(slots=True)
+class CycleReport:
+    competition_id: str
+    performed_at: int
+    scored: int = 0
+    failed: int = 0
+    expired: int = 0
+    waiting: int = 0
+    leaderboard_id: str | None = None
+    duration_s: float = 0.0
+    failures: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class _Plugins:
+    scoring: ScoringFunction
+    resolver: Resolver
+
+
+def run_score_cycle(
+    db: Database, *, competition_id: str, now_ms: int, batch_size: int
+) -> CycleReport:
+    started = time.perf_counter()
+    report = CycleReport(competition_id=competition_id, performed_at=now_ms)
+    with db.read() as session:
+        competition = CompetitionRepository(session).get(competition_id)
+        params = RosterRepository(session).params(competition_id)
+    plugins = _Plugins(
+        scoring=SCORING_FUNCTIONS.create(competition.scoring_function, competition.scoring_config),
+        resolver=RESOLVERS.create(competition.resolver, competition.resolver_config),
+    )
+    cursor = _START
+    while True:
+        with db.write() as session:
+            due = PredictionRepository(session).fetch_due(
+                competition_id, now_ms=now_ms, after=cursor, limit=batch_size
+            )
+            if not due:
+                break
+            cursor = (due[-1].resolvable_at, due[-1].pk)
+            _score_due(session, competition, params, plugins, due, now_ms, report)
+        if len(due) < batch_size:
+            break
+    with db.write() as session:
+        leaderboard = build_leaderboard_if_stale(
+            session, competition_id=competition_id, now_ms=now_ms
+        )
+        CompetitionRepository(session).mark_cycle(competition_id, at_ms=now_ms)
+    report.leaderboard_id = leaderboard.id if leaderboard is not None else None
+    report.duration_s = time.perf_counter() - started
+    if report.failures:
+        log.warning(
+            "competition %s: %d prediction(s) failed to score: %s",
+            competition_id,
+            report.failed,
+            report.failures,
+        )
+    return report
+
+
+def _resolve(
+    resolver: Resolver, due: Sequence[DuePrediction], session: Session, competition_id: str
+) -> list[float | None]:
+    try:
+        truths = list(resolver.resolve(due, GroundTruthRepository(session, competition_id)))
+    except Exception:
+        # A broken resolver leaves the batch pending: it is retried until the grace period ends.
+        log.exception("competition %s: resolver failed on a batch of %d", competition_id, len(due))
+        return [None] * len(due)
+    if len(truths) != len(due):
+        log.error(
+            "competition %s: resolver returned %d truths for %d predictions",
+            competition_id,
+            len(truths),
+            len(due),
+        )
+        return [None] * len(due)
+    return [
+        float(truth) if isinstance(truth, int | float) and math.isfinite(truth) else None
+        for truth in truths
+    ]
+
+
+def _score_due(
+    session: Session,
+    competition: CompetitionRow,
+    params: dict[str, Param],
+    plugins: _Plugins,
+    rows: Sequence[Any],
+    now_ms: int,
+    report: CycleReport,
+) -> None:
+    due = [
+        DuePrediction(
+            pk=row.pk,
+            id=row.id,
+            model_id=row.model_id,
+            param=params[row.param_id],
+            payload=row.payload,
+            performed_at=row.performed_at,
+            resolvable_at=row.resolvable_at,
+        )
+        for row in rows
+    ]
+    truths = _resolve(plugins.resolver, due, session, competition.id)
+    resolved = [index for index, truth in enumerate(truths) if truth is not None]
+    outcomes: list[ScoreOutcome] = score_batch(
+        plugins.scoring,
+        [due[index].payload for index in resolved],
+        [truths[index] for index in resolved],  # type: ignore[misc]
+        [due[index].param for index in resolved],
+    )
+    updates: list[dict[str, Any]] = []
+    scored_rows: list[ScoredRow] = []
+    for index, outcome in zip(resolved, outcomes, strict=True):
+        prediction = due[index]
+        updates.append(
+            {
+                "pk": prediction.pk,
+                "status": (
+                    PredictionStatus.SCORED if outcome.success else PredictionStatus.FAILED
+                ).value,
+                "truth": truths[index],
+                "score_value": outcome.value,
+                "score_success": outcome.success,
+                "score_failed_reason": outcome.failed_reason,
+                "scored_at": now_ms,
+            }
+        )
+        scored_rows.append(
+            ScoredRow(
+                prediction.model_id,
+                prediction.param.id,
+                prediction.resolvable_at,
+                outcome.value,
+                outcome.success,
+            )
+        )
+        if outcome.success:
+            report.scored += 1
+        else:
+            report.failed += 1
+            reason = outcome.failed_reason or "unknown"
+            report.failures[reason] = report.failures.get(reason, 0) + 1
+    expire_before = now_ms - competition.grace_period_ms
+    for index, truth in enumerate(truths):
+        if truth is not None:
+            continue
+        if due[index].resolvable_at < expire_before:
+            updates.append(
+                {
+                    "pk": due[index].pk,
+                    "status": PredictionStatus.EXPIRED.value,
+                    "truth": None,
+                    "score_value": None,
+                    "score_success": False,
+                    "score_failed_reason": EXPIRED_REASON,
+                    "scored_at": now_ms,
+                }
+            )
+            report.expired += 1
+        else:
+            report.waiting += 1
+    PredictionRepository(session).write_outcomes(updates)
+    if scored_rows:
+        ScoreRepository(session).add_rollups(
+            competition.id, rollup_deltas(scored_rows, competition.bucket_ms)
+        )
+        CompetitionRepository(session).bump_revision(competition.id)
+
+
+def _is_stale(competition: CompetitionRow, latest: LeaderboardRow | None, now_ms: int) -> bool:
+    if latest is None:
+        return True
+    if latest.revision != competition.revision:
+        return True
+    bucket = competition.bucket_ms
+    return floor_to(latest.created_at, bucket) != floor_to(now_ms, bucket)
+
+
+def build_leaderboard_if_stale(
+    session: Session, *, competition_id: str, now_ms: int
+) -> Leaderboard | None:
+    competition = CompetitionRepository(session).get(competition_id)
+    latest = LeaderboardRepository(session).latest(competition_id, category=OVERALL_CATEGORY)
+    if not _is_stale(competition, latest, now_ms):
+        return None
+    return build_leaderboard(session, competition=competition, now_ms=now_ms)
+
+
+def current_models(session: Session, competition: CompetitionRow, now_ms: int) -> list[Model]:
+    """The active models of a competition with their scores at ``now_ms``, from the roll-ups."""
+    scores = ScoreRepository(session)
+    spec = window_spec(competition)
+    params = RosterRepository(session).params(competition.id)
+    totals = scores.totals(competition.id)
+    windows = {
+        (item.model_id, item.param_id): window_means(item.counts, item.totals)
+        for item in scores.window_sums(competition.id, spec, now_ms)
+    }
+    pairs = sorted(set(windows) | set(totals))
+    by_model = group_model_scores(
+        (
+            model_id,
+            ParamScore(
+                param=params[param_id],
+                score=windows.get((model_id, param_id), WindowScores()),
+                prediction_count=totals[(model_id, param_id)].count
+                if (model_id, param_id) in totals
+                else 0,
+            ),
+        )
+        for model_id, param_id in pairs
+    )
+    return [
+        replace(model, score=by_model[model.model_id]) if model.model_id in by_model else model
+        for model in RosterRepository(session).domain_models(competition.id)
+    ]
+
+
+def build_leaderboard(session: Session, *, competition: CompetitionRow, now_ms: int) -> Leaderboard:
+    """Snapshot every active model's scores at ``now_ms`` and store the ranked leaderboard."""
+    models = current_models(session, competition, now_ms)
+    ScoreRepository(session).replace_snapshots(
+        competition.id,
+        now_ms,
+        [
+            {
+                "competition_id": competition.id,
+                "model_id": model.model_id,
+                "performed_at": now_ms,
+                "score_recent": model.overall_score.recent,
+                "score_steady": model.overall_score.steady,
+                "score_anchor": model.overall_score.anchor,
+                "prediction_count": model.prediction_count,
+                "scores_by_param": {
+                    item.param.id: [
+                        item.score.recent,
+                        item.score.steady,
+                        item.score.anchor,
+                        item.prediction_count,
+                    ]
+                    for item in model.scores_by_param
+                },
+            }
+            for model in models
+            if model.scores_by_param
+        ],
+    )
+    ranker = RANKERS.create(competition.ranker, competition.ranker_config)
+    leaderboard = Leaderboard.create(
+        models, competition_id=competition.id, created_at=from_ms(now_ms), ranker=ranker
+    )
+    LeaderboardRepository(session).save(
+        leaderboard,
+        competition_id=competition.id,
+        revision=competition.revision,
+        ranker=competition.ranker,
+    )
+    return leaderboard
