@@ -1,0 +1,72 @@
+"""Podium: a self-hostable leaderboard and scoring engine for competitions.
+
+What plugin authors and embedding applications may import is re-exported here; the rest of the
+package is internal and may change.
+"""
+
+from podium.domain.leaderboard import Leaderboard, LeaderboardEntry, leaderboard_id
+from podium.domain.model import (
+    Model,
+    ModelScore,
+    Param,
+    ParamScore,
+    Player,
+    calc_overall_score,
+    group_model_scores,
+)
+from podium.domain.predictions import DuePrediction, PayloadError, PredictionStatus
+from podium.domain.ranking import LexicographicRanker, Placement, Ranker
+from podium.domain.series import TimeSeries
+from podium.domain.windows import BucketTotal, WindowScores, WindowSpec, score_windows, window_means
+from podium.errors import (
+    ConfigurationError,
+    ConflictError,
+    InvalidInputError,
+    NotFoundError,
+    PluginConfigError,
+    PluginError,
+    PluginNotFoundError,
+    PodiumError,
+    Problem,
+)
+from podium.plugins.protocols import Resolver, ScoringFunction, TruthSource
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "BucketTotal",
+    "ConfigurationError",
+    "ConflictError",
+    "DuePrediction",
+    "InvalidInputError",
+    "Leaderboard",
+    "LeaderboardEntry",
+    "LexicographicRanker",
+    "Model",
+    "ModelScore",
+    "NotFoundError",
+    "Param",
+    "ParamScore",
+    "PayloadError",
+    "Placement",
+    "Player",
+    "PluginConfigError",
+    "PluginError",
+    "PluginNotFoundError",
+    "PodiumError",
+    "PredictionStatus",
+    "Problem",
+    "Ranker",
+    "Resolver",
+    "ScoringFunction",
+    "TimeSeries",
+    "TruthSource",
+    "WindowScores",
+    "WindowSpec",
+    "__version__",
+    "calc_overall_score",
+    "group_model_scores",
+    "leaderboard_id",
+    "score_windows",
+    "window_means",
+]
