@@ -4,6 +4,7 @@ What plugin authors and embedding applications may import is re-exported here; t
 package is internal and may change.
 """
 
+from podium.domain.access import Principal, Role
 from podium.domain.leaderboard import Leaderboard, LeaderboardEntry, leaderboard_id
 from podium.domain.model import (
     Model,
@@ -21,6 +22,7 @@ from podium.domain.windows import BucketTotal, WindowScores, WindowSpec, score_w
 from podium.errors import (
     ConfigurationError,
     ConflictError,
+    ForbiddenError,
     InvalidInputError,
     NotFoundError,
     PluginConfigError,
@@ -38,6 +40,7 @@ __all__ = [
     "ConfigurationError",
     "ConflictError",
     "DuePrediction",
+    "ForbiddenError",
     "InvalidInputError",
     "Leaderboard",
     "LeaderboardEntry",
@@ -55,9 +58,11 @@ __all__ = [
     "PluginNotFoundError",
     "PodiumError",
     "PredictionStatus",
+    "Principal",
     "Problem",
     "Ranker",
     "Resolver",
+    "Role",
     "ScoringFunction",
     "TimeSeries",
     "TruthSource",

@@ -5,6 +5,7 @@
     PodiumError                         500  base class; carries a message and details
     ├── InvalidInputError               422  a value is wrong; ``problems`` names each field
     │   └── PluginConfigError           422  a plugin refused its configuration
+    ├── ForbiddenError                  403  the principal's role does not allow the action
     ├── NotFoundError                   404  an object does not exist (or is not yours)
     ├── ConflictError                   409  the request contradicts stored data
     ├── PluginError                     422  a plugin could not be found or loaded
@@ -73,6 +74,11 @@ class InvalidInputError(PodiumError):
 
 class PluginConfigError(InvalidInputError):
     code = "invalid_plugin_config"
+
+
+class ForbiddenError(PodiumError):
+    status_code = 403
+    code = "forbidden"
 
 
 class NotFoundError(PodiumError):

@@ -22,7 +22,7 @@ from podium.api.app import create_app
 from podium.settings import Settings
 from podium.store import migrator
 from podium.store.database import Database
-from podium.store.tables import metadata
+from podium.store.schema import metadata
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "PODIUM_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"

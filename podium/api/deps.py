@@ -1,4 +1,8 @@
-"""Dependencies of the routers, as ``Annotated`` aliases, in one place."""
+"""Dependencies of the routers, as ``Annotated`` aliases, in one place.
+
+Every route declares the role it needs with ``AdminDep``, ``IngestDep`` or ``ReadDep`` (the
+principal it receives carries the tenant to scope by).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,8 @@ from typing import Annotated
 
 from fastapi import Depends, Query, Request
 
+from podium.domain.access import LOCAL_ADMIN, Principal, Role
+from podium.errors import ForbiddenError
 from podium.services.clock import Clock
 from podium.services.competitions import resolve_competition_id
 from podium.settings import Settings
@@ -27,6 +33,30 @@ def get_now_ms(request: Request) -> int:
     return clock()
 
 
+def get_principal(request: Request) -> Principal:
+    """The principal of the request.
+
+    Until API keys exist, every request acts as the admin of the default tenant (local
+    development); the keys of the security issue replace this function and nothing else.
+    """
+    return LOCAL_ADMIN
+
+
+def _requires(role: Role):  # type: ignore[no-untyped-def]
+    def check(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
+        if not principal.may(role):
+            raise ForbiddenError(
+                f"this needs the {role.value} role; the key has {principal.role.value}"
+            )
+        return principal
+
+    return check
+
+
+AdminDep = Annotated[Principal, Depends(_requires(Role.ADMIN))]
+IngestDep = Annotated[Principal, Depends(_requires(Role.INGEST))]
+ReadDep = Annotated[Principal, Depends(_requires(Role.READ))]
+
 DatabaseDep = Annotated[Database, Depends(get_database)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 NowDep = Annotated[int, Depends(get_now_ms)]
@@ -35,6 +65,7 @@ NowDep = Annotated[int, Depends(get_now_ms)]
 def get_report_competition(
     database: DatabaseDep,
     settings: SettingsDep,
+    _: ReadDep,
     competition: Annotated[
         str | None,
         Query(
@@ -50,3 +81,4 @@ def get_report_competition(
 
 
 ReportCompetitionDep = Annotated[str, Depends(get_report_competition)]
+"""The competition a ``/reports`` route is about; the read role is checked on the way."""

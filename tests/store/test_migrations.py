@@ -7,7 +7,7 @@ from alembic.runtime.migration import MigrationContext
 
 from podium.store import migrator
 from podium.store.database import Database
-from podium.store.tables import metadata
+from podium.store.schema import metadata
 
 
 def test_migrations_are_at_head_and_match_the_tables(database: Database) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
-from podium.api.deps import DatabaseDep, NowDep, SettingsDep
+from podium.api.deps import AdminDep, DatabaseDep, NowDep, ReadDep, SettingsDep
 from podium.schemas.competitions import CompetitionCreate, CompetitionOut, CompetitionUpdate
 from podium.schemas.reports import CycleReportOut
 from podium.services import competitions as service
@@ -14,23 +14,25 @@ router = APIRouter(prefix="/api/competitions", tags=["competitions"])
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
-def create_competition(spec: CompetitionCreate, db: DatabaseDep, now_ms: NowDep) -> CompetitionOut:
+def create_competition(
+    spec: CompetitionCreate, db: DatabaseDep, now_ms: NowDep, _: AdminDep
+) -> CompetitionOut:
     return CompetitionOut.from_row(service.create_competition(db, spec=spec, now_ms=now_ms))
 
 
 @router.get("")
-def list_competitions(db: DatabaseDep) -> list[CompetitionOut]:
+def list_competitions(db: DatabaseDep, _: ReadDep) -> list[CompetitionOut]:
     return [CompetitionOut.from_row(row) for row in service.list_competitions(db)]
 
 
 @router.get("/{competition_id}")
-def get_competition(competition_id: str, db: DatabaseDep) -> CompetitionOut:
+def get_competition(competition_id: str, db: DatabaseDep, _: ReadDep) -> CompetitionOut:
     return CompetitionOut.from_row(service.get_competition(db, competition_id=competition_id))
 
 
 @router.patch("/{competition_id}")
 def update_competition(
-    competition_id: str, changes: CompetitionUpdate, db: DatabaseDep, now_ms: NowDep
+    competition_id: str, changes: CompetitionUpdate, db: DatabaseDep, now_ms: NowDep, _: AdminDep
 ) -> CompetitionOut:
     row = service.update_competition(
         db, competition_id=competition_id, changes=changes, now_ms=now_ms
@@ -40,7 +42,7 @@ def update_competition(
 
 @router.post("/{competition_id}/score-cycles")
 def run_cycle(
-    competition_id: str, db: DatabaseDep, settings: SettingsDep, now_ms: NowDep
+    competition_id: str, db: DatabaseDep, settings: SettingsDep, now_ms: NowDep, _: AdminDep
 ) -> CycleReportOut:
     """Run one score cycle of the competition now, and say what it did."""
     report = run_score_cycle(

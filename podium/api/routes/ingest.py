@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from podium.api.deps import DatabaseDep, NowDep, SettingsDep
+from podium.api.deps import DatabaseDep, IngestDep, NowDep, SettingsDep
 from podium.schemas.ingest import IngestResult, ObservationBatch, PredictionBatch, TruthBatch
 from podium.services import ingest
 
@@ -18,6 +18,7 @@ def ingest_predictions(
     db: DatabaseDep,
     settings: SettingsDep,
     now_ms: NowDep,
+    _: IngestDep,
 ) -> IngestResult:
     """Store a batch of predictions, all or nothing; rows already stored count as duplicates."""
     return ingest.ingest_predictions(
@@ -32,7 +33,11 @@ def ingest_predictions(
 
 @router.post("/observations")
 def ingest_observations(
-    competition_id: str, batch: ObservationBatch, db: DatabaseDep, settings: SettingsDep
+    competition_id: str,
+    batch: ObservationBatch,
+    db: DatabaseDep,
+    settings: SettingsDep,
+    _: IngestDep,
 ) -> IngestResult:
     """Store points of observation feeds (an asset's value at an instant), all or nothing."""
     return ingest.ingest_observations(
@@ -45,7 +50,7 @@ def ingest_observations(
 
 @router.post("/truths")
 def ingest_truths(
-    competition_id: str, batch: TruthBatch, db: DatabaseDep, settings: SettingsDep
+    competition_id: str, batch: TruthBatch, db: DatabaseDep, settings: SettingsDep, _: IngestDep
 ) -> IngestResult:
     """Store explicit ground truths (a param's outcome at an instant), all or nothing."""
     return ingest.ingest_truths(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from podium.api.deps import DatabaseDep, NowDep
+from podium.api.deps import DatabaseDep, IngestDep, NowDep, ReadDep
 from podium.schemas.roster import (
     ModelOut,
     ModelsIn,
@@ -20,19 +20,19 @@ router = APIRouter(tags=["players, models and params"])
 
 
 @router.post("/api/players")
-def upsert_players(body: PlayersIn, db: DatabaseDep, now_ms: NowDep) -> RosterResult:
+def upsert_players(body: PlayersIn, db: DatabaseDep, now_ms: NowDep, _: IngestDep) -> RosterResult:
     """Create players, or rename existing ones (by id)."""
     return RosterResult(received=ingest.register_players(db, players=body.players, now_ms=now_ms))
 
 
 @router.get("/api/players")
-def list_players(db: DatabaseDep) -> list[PlayerOut]:
+def list_players(db: DatabaseDep, _: ReadDep) -> list[PlayerOut]:
     return [PlayerOut.model_validate(row) for row in reports.players(db)]
 
 
 @router.post("/api/competitions/{competition_id}/models")
 def upsert_models(
-    competition_id: str, body: ModelsIn, db: DatabaseDep, now_ms: NowDep
+    competition_id: str, body: ModelsIn, db: DatabaseDep, now_ms: NowDep, _: IngestDep
 ) -> RosterResult:
     """Register models of existing players, or change their name, player or activity."""
     count = ingest.register_models(
@@ -42,7 +42,7 @@ def upsert_models(
 
 
 @router.get("/api/competitions/{competition_id}/models")
-def list_models(competition_id: str, db: DatabaseDep) -> list[ModelOut]:
+def list_models(competition_id: str, db: DatabaseDep, _: ReadDep) -> list[ModelOut]:
     return [
         ModelOut(
             model_id=model.id,
@@ -59,7 +59,7 @@ def list_models(competition_id: str, db: DatabaseDep) -> list[ModelOut]:
 
 @router.post("/api/competitions/{competition_id}/params")
 def upsert_params(
-    competition_id: str, body: ParamsIn, db: DatabaseDep, now_ms: NowDep
+    competition_id: str, body: ParamsIn, db: DatabaseDep, now_ms: NowDep, _: IngestDep
 ) -> RosterResult:
     """Declare the params (asset, horizon, step…) models predict, or change them."""
     count = ingest.register_params(
@@ -69,7 +69,7 @@ def upsert_params(
 
 
 @router.get("/api/competitions/{competition_id}/params")
-def list_params(competition_id: str, db: DatabaseDep) -> list[ParamOut]:
+def list_params(competition_id: str, db: DatabaseDep, _: ReadDep) -> list[ParamOut]:
     return [
         ParamOut.model_validate(row) for row in reports.params(db, competition_id=competition_id)
     ]

@@ -3,7 +3,7 @@
 from alembic import context
 from sqlalchemy import Connection, create_engine
 
-from podium.store.tables import metadata
+from podium.store.schema import metadata
 
 config = context.config
 
