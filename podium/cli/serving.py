@@ -1,0 +1,111 @@
+"""Long-running commands: serve, demo, worker, and one-shot score cycles."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+import uvicorn
+from rich.table import Table
+
+from podium.api.app import BackgroundJob, create_app
+from podium.cli.app import (
+    DatabaseOption,
+    HostOption,
+    PortOption,
+    app,
+    console,
+    load_cli_settings,
+    open_database,
+)
+from podium.services.clock import wall_clock_ms
+from podium.services.demo import DemoFeed, ensure_demo_competition
+from podium.services.worker import ScoreWorker
+from podium.settings import Settings
+from podium.store.database import Database
+
+
+def _serve(settings: Settings, database: Database, jobs: list[BackgroundJob]) -> None:
+    application = create_app(settings, database, jobs=jobs)
+    console.print(
+        f"Podium on http://{settings.host}:{settings.port}  "
+        f"(API docs at /docs, leaderboard at /reports/leaderboard; Ctrl-C stops)"
+    )
+    uvicorn.run(application, host=settings.host, port=settings.port, log_config=None)
+
+
+def _worker(settings: Settings, database: Database) -> ScoreWorker:
+    return ScoreWorker(
+        database,
+        default_interval_s=settings.score_interval,
+        batch_size=settings.score_batch_size,
+    )
+
+
+@app.command()
+def serve(
+    host: HostOption = None,
+    port: PortOption = None,
+    database_url: DatabaseOption = None,
+    worker: Annotated[bool, typer.Option(help="Run the score worker in this process")] = True,
+    migrate: Annotated[bool, typer.Option(help="Apply migrations at start (PostgreSQL)")] = False,
+) -> None:
+    """Serve the API and web pages, with the score worker unless --no-worker."""
+    settings = load_cli_settings(host=host, port=port, database_url=database_url)
+    with open_database(settings, migrate=migrate) as database:
+        _serve(settings, database, [_worker(settings, database)] if worker else [])
+
+
+@app.command()
+def demo(
+    host: HostOption = None,
+    port: PortOption = None,
+    database_url: DatabaseOption = None,
+    tick: Annotated[float, typer.Option(min=0.5, help="Seconds between two demo ticks")] = 2.0,
+) -> None:
+    """Serve Podium with a live demo competition: a price feed and ten models predicting it."""
+    settings = load_cli_settings(host=host, port=port, database_url=database_url)
+    with open_database(settings, migrate=True) as database:
+        ensure_demo_competition(database, now_ms=wall_clock_ms(), tick_s=tick)
+        _serve(settings, database, [DemoFeed(database, tick_s=tick), _worker(settings, database)])
+
+
+@app.command()
+def worker(database_url: DatabaseOption = None) -> None:
+    """Run the score worker alone (no API), until Ctrl-C."""
+    settings = load_cli_settings(database_url=database_url)
+    with open_database(settings, migrate=False) as database:
+        try:
+            _worker(settings, database).run_forever()
+        except KeyboardInterrupt:
+            console.print("score worker stopped")
+
+
+@app.command()
+def score(
+    once: Annotated[bool, typer.Option("--once", help="Run one cycle and exit")] = False,
+    competition: Annotated[
+        str | None, typer.Option(help="Only this competition [default: all]")
+    ] = None,
+    database_url: DatabaseOption = None,
+) -> None:
+    """Run score cycles now: with --once, one cycle per competition, then exit."""
+    if not once:
+        raise typer.BadParameter("only --once is supported; `podium worker` runs continuously")
+    settings = load_cli_settings(database_url=database_url)
+    table = Table("competition", "scored", "failed", "expired", "waiting", "leaderboard", "seconds")
+    with open_database(settings, migrate=False) as database:
+        job = _worker(settings, database)
+        competitions = [competition] if competition else job.due_competitions(now_ms=2**62)
+        reports = [job.run_cycle(competition_id) for competition_id in competitions]
+    for report in reports:
+        table.add_row(
+            report.competition_id,
+            str(report.scored),
+            str(report.failed),
+            str(report.expired),
+            str(report.waiting),
+            report.leaderboard_id or "unchanged",
+            f"{report.duration_s:.3f}",
+        )
+    console.print(table)
