@@ -94,6 +94,15 @@ class PredictionRepository:
         )
         return {status: int(count) for status, count in self.session.execute(statement)}
 
+    def count_by_model_status(self, competition_id: str, model_id: str) -> dict[str, int]:
+        statement = (
+            select(PredictionRow.status, func.count())
+            .where(PredictionRow.competition_id == competition_id)
+            .where(PredictionRow.model_id == model_id)
+            .group_by(PredictionRow.status)
+        )
+        return {status: int(count) for status, count in self.session.execute(statement)}
+
     def listing(
         self, where: PredictionFilter, *, limit: int, offset: int
     ) -> list[tuple[PredictionRow, ParamRow]]:
