@@ -120,6 +120,27 @@ class PredictionRepository:
         )
         return [(prediction, param) for prediction, param in self.session.execute(statement)]
 
+    def count(self, where: PredictionFilter) -> int:
+        statement = self._filtered(select(func.count()).select_from(PredictionRow), where)
+        return int(self.session.scalar(statement) or 0)
+
+    def after_pk(
+        self, where: PredictionFilter, *, after: int, limit: int
+    ) -> list[tuple[PredictionRow, ParamRow]]:
+        """Predictions in storage order after primary key ``after``: a full export, page by page."""
+        statement = (
+            self._filtered(select(PredictionRow, ParamRow), where)
+            .join(
+                ParamRow,
+                (ParamRow.competition_id == PredictionRow.competition_id)
+                & (ParamRow.id == PredictionRow.param_id),
+            )
+            .where(PredictionRow.pk > after)
+            .order_by(PredictionRow.pk)
+            .limit(limit)
+        )
+        return [(prediction, param) for prediction, param in self.session.execute(statement)]
+
     @staticmethod
     def _filtered(statement: AnySelect, where: PredictionFilter) -> AnySelect:
         statement = statement.where(PredictionRow.competition_id == where.competition_id)

@@ -36,9 +36,12 @@ def thin(
     return [points[round(index * step)] for index in range(limit)]
 
 
-def _ticks(low: float, high: float, count: int = 4) -> list[float]:
+def _ticks(low: float, high: float, *, integer: bool, count: int = 4) -> list[float]:
     if high == low:
         return [low]
+    if integer:
+        step = max(1, math.ceil((high - low) / count))
+        return [float(value) for value in range(int(low), int(high) + 1, step)]
     return [low + (high - low) * index / count for index in range(count + 1)]
 
 
@@ -83,7 +86,7 @@ def line_chart(
     if integer_y:
         low, high = math.floor(low), math.ceil(high)
     if high == low:
-        low, high = low - 1, high + 1
+        low, high = (low - 1, high + 1) if not integer_y else (max(low - 1, 0), high + 1)
     start, end = min(times), max(times)
     span = max(end - start, 1)
     plot_w = width - _MARGIN_LEFT - _MARGIN_RIGHT
@@ -116,7 +119,7 @@ def line_chart(
         f"{escape(_format_time(start, span))} to {escape(_format_time(end, span))} UTC. "
         f"Latest: {escape(latest)}.</desc>",
     ]
-    for tick in _ticks(low, high):
+    for tick in _ticks(low, high, integer=integer_y):
         y = y_of(tick)
         parts.append(
             f'<line class="grid" x1="{_MARGIN_LEFT}" x2="{width - _MARGIN_RIGHT}" '
