@@ -171,9 +171,15 @@ def count_rows(path: Path, fmt: FileFormat) -> int:
         return sum(1 for text in handle if text.strip())
 
 
-def _first_error(error: ValidationError) -> tuple[str, str]:
-    first = error.errors()[0]
-    return ".".join(str(part) for part in first["loc"]) or "row", str(first["msg"])
+def _row_error(error: ValidationError) -> tuple[str, str]:
+    """The first bad field of the row, and every problem of the row in one message."""
+    problems = [
+        (".".join(str(part) for part in item["loc"]) or "row", str(item["msg"]))
+        for item in error.errors()
+    ]
+    first_field, first_message = problems[0]
+    also = [f"{field}: {message}" for field, message in problems[1:]]
+    return first_field, "; ".join([first_message, *also])
 
 
 def _store_batch(
@@ -251,7 +257,7 @@ def import_predictions(
             try:
                 batch.append((row.line, PredictionIn.model_validate(row.values)))
             except ValidationError as error:
-                summary.rejections.append(Rejection(row.line, *_first_error(error)))
+                summary.rejections.append(Rejection(row.line, *_row_error(error)))
         if pending >= batch_size:
             flush()
     if pending:
