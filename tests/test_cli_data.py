@@ -240,7 +240,7 @@ def test_leaderboard_show(database: Database) -> None:
     scored.seed(database)
     code, output = invoke(database, "leaderboard", "show", "c1")
     assert code == 0
-    assert output.index("Model sharp") < output.index("Model fair") < output.index("Model wild")
+    assert output.index("sharp") < output.index("fair") < output.index("wild")
     code, output = invoke(database, "leaderboard", "show", "c1", "--json", "--sort", "anchor")
     document = json.loads(output)
     assert [entry["model_id"] for entry in document["entries"]] == ["wild", "fair", "sharp"]
