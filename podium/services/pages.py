@@ -165,11 +165,13 @@ def _ranked(
     return latest, reference, _lines(entries, changes)
 
 
-def home(db: Database) -> list[CompetitionSummary]:
-    """Every competition with the top of its overall leaderboard."""
+def home(db: Database, *, tenant_id: str) -> list[CompetitionSummary]:
+    """Every competition of the tenant with the top of its overall leaderboard."""
     with db.read() as session:
         summaries = []
         for competition in CompetitionRepository(session).list():
+            if competition.tenant_id != tenant_id:
+                continue
             latest, _, lines = _ranked(session, competition.id, OVERALL_CATEGORY)
             summaries.append(CompetitionSummary(competition, latest, lines[:HOME_TOP]))
         return summaries
@@ -303,12 +305,13 @@ def model_page(db: Database, *, competition_id: str, model_id: str, now_ms: int)
 
 
 def latest_leaderboards(
-    db: Database, *, competition_id: str | None = None
+    db: Database, *, tenant_id: str, competition_id: str | None = None
 ) -> list[LatestLeaderboard]:
-    """The newest overall leaderboard of every competition (or of one): what a stream announces."""
+    """The newest overall leaderboard of each competition of the tenant (or of one).
+
+    What the leaderboard stream announces.
+    """
     with db.read() as session:
-        if competition_id is not None:
-            CompetitionRepository(session).get(competition_id)
         return LeaderboardHistoryRepository(session).latest_per_competition(
-            competition_id=competition_id
+            tenant_id=tenant_id, competition_id=competition_id
         )

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from podium.domain.leaderboard import OVERALL_CATEGORY
-from podium.store.tables import LeaderboardEntryRow, LeaderboardRow
+from podium.store.tables import CompetitionRow, LeaderboardEntryRow, LeaderboardRow
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,9 +44,13 @@ class LeaderboardHistoryRepository:
         return sorted(found, key=lambda category: (category != OVERALL_CATEGORY, category))
 
     def latest_per_competition(
-        self, *, category: str = OVERALL_CATEGORY, competition_id: str | None = None
+        self,
+        *,
+        tenant_id: str,
+        category: str = OVERALL_CATEGORY,
+        competition_id: str | None = None,
     ) -> list[LatestLeaderboard]:
-        """The newest leaderboard of ``category`` of every competition (or of one)."""
+        """The newest leaderboard of ``category`` of each competition of the tenant (or of one)."""
         newest = select(
             LeaderboardRow.competition_id, func.max(LeaderboardRow.created_at).label("created_at")
         ).where(LeaderboardRow.category == category)
@@ -60,7 +64,8 @@ class LeaderboardHistoryRepository:
                 (LeaderboardRow.competition_id == latest.c.competition_id)
                 & (LeaderboardRow.created_at == latest.c.created_at),
             )
-            .where(LeaderboardRow.category == category)
+            .join(CompetitionRow, CompetitionRow.id == LeaderboardRow.competition_id)
+            .where(LeaderboardRow.category == category, CompetitionRow.tenant_id == tenant_id)
             .order_by(LeaderboardRow.competition_id)
         )
         return [

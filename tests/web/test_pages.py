@@ -124,3 +124,22 @@ def test_static_files_are_served_and_nothing_else(client: TestClient) -> None:
     assert client.get("/static/live.js").headers["content-type"].startswith("text/javascript")
     assert client.get("/static/..%2Fcharts.py").status_code == 404
     assert client.get("/static/charts.py").status_code == 404
+
+
+def test_home_lists_only_the_competitions_of_the_principals_tenant(
+    client: TestClient, database: Database, seeded: int
+) -> None:
+    from sqlalchemy import update
+
+    from podium.store.tables import CompetitionRow
+    from tests import builders
+    from tests.conftest import T0
+
+    builders.competition(database, T0, competition_id="theirs")
+    with database.write() as session:
+        session.execute(
+            update(CompetitionRow).where(CompetitionRow.id == "theirs").values(tenant_id="other")
+        )
+    html = client.get("/").text
+    assert "/competitions/c1" in html
+    assert "theirs" not in html

@@ -50,9 +50,9 @@ def _html(build: Callable[[], str]) -> HTMLResponse:
 
 
 @router.get("/", response_class=HTMLResponse)
-def home_page(_: ReadDep, db: DatabaseDep) -> HTMLResponse:
+def home_page(principal: ReadDep, db: DatabaseDep) -> HTMLResponse:
     def build() -> str:
-        summaries = pages.home(db)
+        summaries = pages.home(db, tenant_id=principal.tenant_id)
         return render(
             "home.html",
             summaries=summaries,
@@ -141,7 +141,8 @@ def model_page(
 
 
 @router.get("/static/{name}")
-async def static(name: str, _: ReadDep) -> Response:
+async def static(name: str) -> Response:
+    """The pages' stylesheet and script: public files holding no data, so no role is needed."""
     found = await run_in_threadpool(static_file, name)
     if found is None:
         raise NotFoundError("static file", name)

@@ -56,18 +56,22 @@ def streamed_competition(
 
 @router.get("/leaderboards", response_class=EventSourceResponse)
 async def stream_leaderboards(
-    _: ReadDep,
+    principal: ReadDep,
     db: DatabaseDep,
     settings: SettingsDep,
     competition: Annotated[str | None, Depends(streamed_competition)],
 ) -> AsyncIterator[ServerSentEvent]:
     """New leaderboards as server-sent events (``text/event-stream``)."""
-    current = await run_in_threadpool(pages.latest_leaderboards, db, competition_id=competition)
+
+    def newest() -> list[LatestLeaderboard]:
+        return pages.latest_leaderboards(
+            db, tenant_id=principal.tenant_id, competition_id=competition
+        )
+
     announced: dict[str, str] = {}
     while True:
-        for latest in current:
+        for latest in await run_in_threadpool(newest):
             if announced.get(latest.competition_id) != latest.id:
                 announced[latest.competition_id] = latest.id
                 yield leaderboard_event(latest)
         await anyio.sleep(settings.stream_poll_interval)
-        current = await run_in_threadpool(pages.latest_leaderboards, db, competition_id=competition)
