@@ -24,6 +24,8 @@ from podium.services.worker import ScoreWorker
 from podium.settings import Settings
 from podium.store.database import Database
 
+GRACEFUL_SHUTDOWN_S = 10
+
 
 def _serve(settings: Settings, database: Database, jobs: list[BackgroundJob]) -> None:
     application = create_app(settings, database, jobs=jobs)
@@ -31,7 +33,15 @@ def _serve(settings: Settings, database: Database, jobs: list[BackgroundJob]) ->
         f"Podium on http://{settings.host}:{settings.port}  "
         f"(API docs at /docs, leaderboard at /reports/leaderboard; Ctrl-C stops)"
     )
-    uvicorn.run(application, host=settings.host, port=settings.port, log_config=None)
+    uvicorn.run(
+        application,
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        # Streams (GET /api/stream/leaderboards) never end by themselves: on Ctrl-C, wait this
+        # long for open requests, then close what is left so the server does stop.
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
+    )
 
 
 def _worker(settings: Settings, database: Database) -> ScoreWorker:

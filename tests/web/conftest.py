@@ -59,6 +59,7 @@ def live_server(tmp_path: Path, sqlite_template: Path) -> Iterator[LiveServer]:
             log_config=None,
             log_level="warning",
             lifespan="on",
+            timeout_graceful_shutdown=2,
         )
     )
     thread = threading.Thread(target=server.run, name="podium-test-server", daemon=True)
