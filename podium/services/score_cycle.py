@@ -31,9 +31,10 @@ from podium.domain.rollups import ScoredRow, rollup_deltas
 from podium.domain.scoring import ScoreOutcome, score_batch
 from podium.domain.timestamps import floor_to, from_ms
 from podium.domain.windows import WindowScores, window_means
-from podium.plugins import RANKERS, RESOLVERS, SCORING_FUNCTIONS
+from podium.plugins import RESOLVERS, SCORING_FUNCTIONS
 from podium.plugins.protocols import Resolver, ScoringFunction
 from podium.services.competitions import window_spec
+from podium.services.ranking import ranking_rule
 from podium.store.competitions import CompetitionRepository
 from podium.store.database import Database
 from podium.store.ground_truth import GroundTruthRepository
@@ -298,7 +299,7 @@ def build_leaderboard(session: Session, *, competition: CompetitionRow, now_ms: 
             if model.scores_by_param
         ],
     )
-    ranker = RANKERS.create(competition.ranker, competition.ranker_config)
+    ranker = ranking_rule(competition.ranker, competition.ranker_config)
     leaderboard = Leaderboard.create(
         models, competition_id=competition.id, created_at=from_ms(now_ms), ranker=ranker
     )
