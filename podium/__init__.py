@@ -5,7 +5,14 @@ package is internal and may change.
 """
 
 from podium.domain.access import Principal, Role
-from podium.domain.leaderboard import Leaderboard, LeaderboardEntry, leaderboard_id
+from podium.domain.leaderboard import (
+    Leaderboard,
+    LeaderboardEntry,
+    asset_categories,
+    leaderboard_id,
+    models_on_asset,
+    rank_changes,
+)
 from podium.domain.model import (
     Model,
     ModelScore,
@@ -82,10 +89,13 @@ __all__ = [
     "WindowScores",
     "WindowSpec",
     "__version__",
+    "asset_categories",
     "calc_overall_score",
     "group_model_scores",
     "leaderboard_id",
+    "models_on_asset",
     "rank_by_key",
+    "rank_changes",
     "score_windows",
     "window_means",
 ]
