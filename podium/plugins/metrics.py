@@ -14,7 +14,9 @@ prediction_count       number of scored predictions
 =====================  ==================================================================
 
 Each is a class with ``compute(points) -> float | None``; points come in ``resolvable_at``
-order. The window is set per metric in the competition's ``metrics`` list, not here.
+order. The window is set per metric in the competition's ``metrics`` list, not here. A class
+attribute ``format`` (a dashboard number format, default ``"decimal-4"``) tells
+``GET /reports/schema`` how to show its values.
 """
 
 from __future__ import annotations
@@ -41,6 +43,8 @@ class PredictionVolatility:
 
 
 class HitRate:
+    format = "percentage"
+
     def compute(self, points: Sequence[MetricPoint]) -> float | None:
         pairs = [(point.value, point.truth) for point in points if point.value is not None]
         if not pairs:
@@ -95,5 +99,7 @@ class MaxDrawdown:
 
 
 class PredictionCount:
+    format = "integer"
+
     def compute(self, points: Sequence[MetricPoint]) -> float | None:
         return float(len(points))

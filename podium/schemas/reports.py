@@ -136,3 +136,24 @@ class MetricPointOut(ResponseModel):
     metric_value: float
     recorded_at: Instant
     performed_at: Instant = Field(description="Same as recorded_at, for chart clients")
+
+
+class FeedSummaryOut(ResponseModel):
+    source: str = Field(description="The competition the feed belongs to")
+    subject: str = Field(description="The asset (observations) or param (truths)")
+    kind: str = Field(description="'observation' or 'truth'")
+    granularity: str | None = Field(description="Typical spacing: '5s', '1m', '1h'…")
+    record_count: int
+    oldest_ts: Instant
+    newest_ts: Instant
+    watermark_ts: Instant
+    watermark_updated_at: Instant
+
+
+class FeedRecordOut(ResponseModel):
+    source: str
+    subject: str
+    kind: str
+    granularity: str | None
+    ts: Instant
+    value: float

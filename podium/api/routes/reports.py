@@ -7,7 +7,7 @@ comma-separated, repeated, or both; ``start``/``end`` take ISO 8601 or epoch mil
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 
@@ -17,8 +17,11 @@ from podium.domain.predictions import PredictionStatus
 from podium.domain.timestamps import MS_PER_DAY, from_ms
 from podium.errors import InvalidInputError
 from podium.schemas.common import Instant, instant_ms
+from podium.schemas.dashboard import ReportSchema
 from podium.schemas.reports import (
     CategoryOut,
+    FeedRecordOut,
+    FeedSummaryOut,
     LeaderboardEntryOut,
     LeaderboardOut,
     MetricPointOut,
@@ -29,8 +32,9 @@ from podium.schemas.reports import (
     PredictionOut,
     ScoreHistoryResponse,
 )
-from podium.services import reports
+from podium.services import feeds, reports
 from podium.services.metrics import metric_series
+from podium.services.report_schema import report_schema
 from podium.store.predictions import PredictionFilter
 from podium.store.report_tables import CustomMetricRow
 
@@ -253,6 +257,26 @@ def get_model_metrics(
     return _metric_points(rows)
 
 
+@router.get("/metrics/{metric_name}")
+def get_metric(
+    metric_name: str,
+    competition: ReportCompetitionDep,
+    db: DatabaseDep,
+    now_ms: NowDep,
+    project_ids: ProjectIds = None,
+    start: Start = None,
+    end: End = None,
+) -> list[MetricPointOut]:
+    """One custom metric of every model (or of ``projectIds``): a chart's rows."""
+    return list_metrics(competition, db, now_ms, [metric_name], project_ids, start, end)
+
+
+@router.get("/schema")
+def get_schema(competition: ReportCompetitionDep, db: DatabaseDep) -> ReportSchema:
+    """The leaderboard columns and chart widgets of the competition, for dashboards."""
+    return report_schema(db, competition_id=competition)
+
+
 @router.get("/metrics")
 def list_metrics(
     competition: ReportCompetitionDep,
@@ -379,3 +403,38 @@ def list_predictions(
         )
         for prediction, param in rows
     ]
+
+
+@router.get("/feeds")
+def list_feeds(competition: ReportCompetitionDep, db: DatabaseDep) -> list[FeedSummaryOut]:
+    """The observation streams stored for the competition (prices, explicit truths)."""
+    return [
+        FeedSummaryOut.model_validate(summary)
+        for summary in feeds.feed_summaries(db, competition_id=competition)
+    ]
+
+
+@router.get("/feeds/tail")
+def tail_feeds(
+    competition: ReportCompetitionDep,
+    db: DatabaseDep,
+    settings: SettingsDep,
+    source: Annotated[str | None, Query(max_length=64)] = None,
+    subject: Annotated[str | None, Query(max_length=128)] = None,
+    kind: Annotated[Literal["observation", "truth"] | None, Query()] = None,
+    granularity: Annotated[str | None, Query(max_length=16)] = None,
+    limit: Annotated[int, Query(ge=1)] = 100,
+) -> list[FeedRecordOut]:
+    """The latest records of the matching feeds, oldest first."""
+    if limit > settings.page_size_max:
+        raise InvalidInputError.for_field("limit", f"must be at most {settings.page_size_max}")
+    records = feeds.feed_tail(
+        db,
+        competition_id=competition,
+        source=source,
+        subject=subject,
+        kind=kind,
+        granularity=granularity,
+        limit=limit,
+    )
+    return [FeedRecordOut.model_validate(record) for record in records]
