@@ -142,7 +142,7 @@ class FeedSummaryOut(ResponseModel):
     source: str = Field(description="The competition the feed belongs to")
     subject: str = Field(description="The asset (observations) or param (truths)")
     kind: str = Field(description="'observation' or 'truth'")
-    granularity: str | None = Field(description="Typical spacing: '5s', '1m', '1h'…")
+    granularity: str = Field(description="Typical spacing: '5s', '1m', '1h'…")
     record_count: int
     oldest_ts: Instant
     newest_ts: Instant

@@ -3,7 +3,8 @@
 A feed is identified as the dashboard expects: ``source`` (the competition), ``subject`` (the
 asset of an observation feed, the param of a truth feed), ``kind`` (``observation`` or
 ``truth``) and ``granularity``, the typical spacing of its records snapped to a usual step
-(``5s``, ``1m``, ``1h``…; ``None`` under two records). Podium does not record when a point was
+(``5s``, ``1m``, ``1h``…; with fewer than two records, the competition's roll-up bucket, snapped
+the same way). Podium does not record when a point was
 received, so the watermark is the newest point's own time.
 """
 
@@ -31,18 +32,12 @@ GRANULARITIES_MS: tuple[tuple[str, int], ...] = (
 )
 
 
-def granularity_of(stats: FeedStats) -> str | None:
+def granularity_of(stats: FeedStats, *, default_ms: int) -> str:
     """The usual step nearest (on a log scale) to the mean spacing of the records."""
-    if stats.record_count < 2:
-        return None
-    spacing = (stats.newest_ts - stats.oldest_ts) / (stats.record_count - 1)
-    if spacing <= 0:
-        return None
-    return min(GRANULARITIES_MS, key=lambda item: abs(_log(item[1]) - _log(spacing)))[0]
-
-
-def _log(value: float) -> float:
-    return math.log(value)
+    spacing = float(default_ms)
+    if stats.record_count >= 2 and stats.newest_ts > stats.oldest_ts:
+        spacing = (stats.newest_ts - stats.oldest_ts) / (stats.record_count - 1)
+    return min(GRANULARITIES_MS, key=lambda item: abs(math.log(item[1]) - math.log(spacing)))[0]
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +45,7 @@ class FeedSummary:
     source: str
     subject: str
     kind: str
-    granularity: str | None
+    granularity: str
     record_count: int
     oldest_ts: int
     newest_ts: int
@@ -70,14 +65,14 @@ class FeedRecord:
 
 def feed_summaries(db: Database, *, competition_id: str) -> list[FeedSummary]:
     with db.read() as session:
-        CompetitionRepository(session).get(competition_id)
+        competition = CompetitionRepository(session).get(competition_id)
         stats = FeedRepository(session).summaries(competition_id)
     return [
         FeedSummary(
             source=competition_id,
             subject=item.subject,
             kind=item.kind,
-            granularity=granularity_of(item),
+            granularity=granularity_of(item, default_ms=competition.bucket_ms),
             record_count=item.record_count,
             oldest_ts=item.oldest_ts,
             newest_ts=item.newest_ts,
