@@ -78,6 +78,10 @@ def _checked_plugin(
     return {**settings, **extra}
 
 
+checked_plugin = _checked_plugin
+"""Public for the other services that change a competition's plugins (``rescore``)."""
+
+
 def _checked_metrics(specs: list[MetricSpec]) -> list[dict[str, Any]]:
     """The metrics as stored, each plugin found and its config checked; names unique."""
     checked: list[dict[str, Any]] = []
