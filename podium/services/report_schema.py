@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from podium.domain.windows import WINDOW_NAMES
-from podium.plugins import METRICS, RANKERS
+from podium.plugins import METRICS
 from podium.schemas.common import format_duration
 from podium.schemas.dashboard import (
     AlertConfig,
@@ -203,7 +203,6 @@ def _widgets(competition: CompetitionRow) -> list[MetricWidget]:
 
 
 def schema_of(competition: CompetitionRow) -> ReportSchema:
-    RANKERS.find(competition.ranker)  # a ranker uninstalled since is reported, not guessed
     return ReportSchema(
         schema_version=SCHEMA_VERSION,
         leaderboard_columns=_columns(competition),

@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from podium.domain.model import Model, ModelScore, Player
+from podium.domain.leaderboard import asset_categories, models_on_asset, rank_changes
+from podium.domain.model import Model, ModelScore, Param, ParamScore, Player
 from podium.domain.ranking import (
     Eligibility,
     LexicographicRanker,
@@ -192,3 +193,43 @@ def test_ranks_start_at_one_and_never_decrease(ranker, items) -> None:  # type: 
     assert found[0] == 1
     assert found == sorted(found)
     assert all(rank <= index + 1 for index, rank in enumerate(found))
+
+
+def test_models_on_an_asset_are_scored_on_its_params_only() -> None:
+    def param_score(param_id: str, asset: str | None, anchor: float, count: int) -> ParamScore:
+        return ParamScore(Param(param_id, asset=asset), WindowScores(anchor=anchor), count)
+
+    both = Model(
+        "both",
+        "Both",
+        PLAYER,
+        score=ModelScore.from_params(
+            [
+                param_score("BTC-1h", "BTC", -1.0, 3),
+                param_score("BTC-24h", "BTC", -3.0, 2),
+                param_score("ETH", "ETH", 5.0, 7),
+                param_score("free", None, 9.0, 1),
+            ]
+        ),
+    )
+    eth_only = Model(
+        "eth", "Eth", PLAYER, score=ModelScore.from_params([param_score("ETH", "ETH", 1.0, 1)])
+    )
+    assert asset_categories([both, eth_only]) == ["BTC", "ETH"]
+    btc = models_on_asset([both, eth_only], "BTC")
+    assert [m.model_id for m in btc] == ["both"]
+    assert (btc[0].overall_score.anchor, btc[0].prediction_count) == (-2.0, 5)
+
+
+@pytest.mark.parametrize(
+    ("current", "earlier", "expected"),
+    [
+        ({"a": 1, "b": 2}, {"a": 2, "b": 1}, {"a": 1, "b": -1}),
+        ({"a": 1, "new": 2}, {"a": 1}, {"a": 0, "new": None}),
+        ({"a": 1}, None, {"a": None}),
+    ],
+)
+def test_rank_changes(
+    current: dict[str, int], earlier: dict[str, int] | None, expected: dict[str, int | None]
+) -> None:
+    assert rank_changes(current, earlier) == expected
