@@ -297,3 +297,64 @@ def test_metrics_are_recorded_after_each_cycle(
     ]
     assert bob[0]["performed_at"] == bob[0]["recorded_at"] == "2026-01-05T00:00:00.000Z"
     assert get_ok(client, "/reports/metrics", name="nothing") == []
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "status", "field"),
+    [
+        ("/reports/leaderboard", {"category": ""}, 422, "category"),
+        ("/reports/leaderboard", {"at": "2026-01-32"}, 422, "at"),
+        ("/reports/leaderboards", {"start": "bad"}, 422, "start"),
+        ("/reports/leaderboards", {"category": "x" * 65}, 422, "category"),
+        ("/reports/metrics", {"end": "bad"}, 422, "end"),
+        ("/reports/metrics", {"start": T0, "end": T0 - 1}, 422, "start"),
+        ("/reports/models/m-ann/metrics", {"start": "soon"}, 422, "start"),
+        ("/reports/metrics/ic", {"start": "soon"}, 422, "start"),
+        ("/reports/feeds/tail", {"kind": "price"}, 422, "kind"),
+        ("/reports/feeds/tail", {"limit": 0}, 422, "limit"),
+        ("/reports/feeds/tail", {"limit": 100_000}, 422, "limit"),
+        ("/reports/metrics", {"projectIds": "m-ann,ghost"}, 404, None),
+    ],
+)
+def test_bad_parameters_of_the_new_routes(
+    client: TestClient,
+    competition: str,
+    path: str,
+    params: dict[str, Any],
+    status: int,
+    field: str | None,
+) -> None:
+    response = client.get(path, params=params)
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert body["message"]
+    if field is not None:
+        assert body["problems"][0]["field"] == field
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/reports/leaderboards",
+        "/reports/leaderboard/categories",
+        "/reports/metrics",
+        "/reports/models/m-ann/metrics",
+        "/reports/feeds",
+        "/reports/feeds/tail",
+    ],
+)
+def test_new_routes_are_empty_lists_before_any_cycle(
+    client: TestClient, competition: str, path: str
+) -> None:
+    assert get_ok(client, path) == []
+
+
+def test_new_routes_need_the_competition_named_when_there_are_several(
+    client: TestClient, competition: str
+) -> None:
+    post_ok(client, "/api/competitions", {"id": "c2", "name": "C2"})
+    for path in ("/reports/schema", "/reports/leaderboards", "/reports/feeds"):
+        response = client.get(path)
+        assert response.status_code == 422
+        assert response.json()["problems"][0]["field"] == "competition"
+    assert get_ok(client, "/reports/schema", competition="c2")["schema_version"] == 1
