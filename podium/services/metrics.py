@@ -9,6 +9,7 @@ raises is logged and skipped; it never fails the cycle.
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Sequence
 from itertools import groupby
 from typing import Any
@@ -16,7 +17,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from podium.plugins import METRICS
-from podium.plugins.protocols import MetricPoint
+from podium.plugins.protocols import Metric, MetricPoint
 from podium.plugins.scoring_functions import point_value
 from podium.store.database import Database
 from podium.store.metrics import MetricRepository
@@ -41,43 +42,60 @@ def _point(row: Any) -> MetricPoint:
 
 
 def record_custom_metrics(session: Session, *, competition: CompetitionRow, now_ms: int) -> int:
-    """Compute and store the competition's metrics at ``now_ms``; the number of values stored."""
+    """Compute and store the competition's metrics at ``now_ms``; the number of values stored.
+
+    The scored predictions of the widest window are read once; each metric sees the part of
+    them inside its own window.
+    """
     specs = competition.metrics or []
     if not specs:
         return 0
     active = {model.model_id for model in RosterRepository(session).domain_models(competition.id)}
-    stats = PredictionStatsRepository(session)
+    widest = max(spec["window_ms"] for spec in specs)
+    by_model: dict[str, list[MetricPoint]] = {}
+    scored = PredictionStatsRepository(session).scored(
+        competition.id, start_ms=now_ms - widest, end_ms=now_ms
+    )
+    for model_id, group in groupby(scored, key=lambda row: row.model_id):
+        if model_id in active:
+            by_model[model_id] = [_point(row) for row in group]
     rows: list[dict[str, Any]] = []
     for spec in specs:
         metric = METRICS.create(spec["plugin"], spec["config"])
-        scored = stats.scored(competition.id, start_ms=now_ms - spec["window_ms"], end_ms=now_ms)
-        for model_id, group in groupby(scored, key=lambda row: row.model_id):
-            if model_id not in active:
+        since = now_ms - spec["window_ms"]
+        for model_id, points in by_model.items():
+            inside = [point for point in points if point.resolvable_at > since]
+            if not inside:
                 continue
-            points = [_point(row) for row in group]
-            try:
-                value = metric.compute(points)
-            except Exception:
-                log.exception(
-                    "competition %s: metric %s failed for model %s",
-                    competition.id,
-                    spec["name"],
-                    model_id,
+            value = _compute(metric, inside, competition.id, spec["name"], model_id)
+            if value is not None:
+                rows.append(
+                    {
+                        "competition_id": competition.id,
+                        "model_id": model_id,
+                        "metric_name": spec["name"],
+                        "metric_value": value,
+                        "recorded_at": now_ms,
+                    }
                 )
-                continue
-            if value is None or value != value or value in (float("inf"), float("-inf")):
-                continue
-            rows.append(
-                {
-                    "competition_id": competition.id,
-                    "model_id": model_id,
-                    "metric_name": spec["name"],
-                    "metric_value": float(value),
-                    "recorded_at": now_ms,
-                }
-            )
     MetricRepository(session).replace(competition.id, recorded_at=now_ms, rows=rows)
     return len(rows)
+
+
+def _compute(
+    metric: Metric, points: list[MetricPoint], competition_id: str, name: str, model_id: str
+) -> float | None:
+    """The metric's value, or ``None`` when it has none, is not finite, or the plugin fails."""
+    try:
+        value = metric.compute(points)
+    except Exception:
+        log.exception(
+            "competition %s: metric %s failed for model %s", competition_id, name, model_id
+        )
+        return None
+    if value is None or not math.isfinite(value):
+        return None
+    return float(value)
 
 
 def metric_series(
