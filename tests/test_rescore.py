@@ -163,3 +163,19 @@ def test_cli_errors_are_one_line(scored: Database, extra: list[str], message: st
     )
     assert result.exit_code == 1
     assert message in result.output
+
+
+def stored_entries(database: Database) -> list[tuple[object, ...]]:
+    view = reports.leaderboard(database, competition_id="c1")
+    return [
+        (e.rank, e.model_id, e.score_recent, e.score_steady, e.score_anchor, e.combined_score)
+        for e in view.entries
+    ]
+
+
+def test_rescoring_twice_stores_the_same_leaderboard(scored: Database) -> None:
+    rescore(scored, competition_id="c1", start_ms=0, end_ms=T0)
+    first = stored_entries(scored)
+    rescore(scored, competition_id="c1", start_ms=0, end_ms=T0)
+    assert stored_entries(scored) == first
+    assert [entry[1] for entry in first] == ["m-ann", "m-bob"]

@@ -1,8 +1,11 @@
 """The report API: ``/reports/...`` routes of the host's dashboard.
 
-Leaderboard reads come from the persisted leaderboard (ETag = its id, so a client polling it
-gets ``304 Not Modified`` until the next cycle builds a new one). ``projectIds`` takes model ids
-comma-separated, repeated, or both; ``start``/``end`` take ISO 8601 or epoch milliseconds.
+Leaderboard reads come from the persisted leaderboards (ETag = the leaderboard's id, so a client
+polling one gets ``304 Not Modified`` until the next cycle builds a new one), per category
+(``overall`` or an asset) and as of a time. Models, score history, predictions, custom metrics,
+the dashboard schema and the feeds are flat rows in the shapes the Crunch coordinator dashboard
+reads (docs/reports.md). ``projectIds`` takes model ids comma-separated, repeated, or both;
+``start``/``end`` take ISO 8601 or epoch milliseconds.
 """
 
 from __future__ import annotations
