@@ -136,7 +136,7 @@ def test_cli_dry_run_prints_the_same_diff_byte_for_byte(scored: Database) -> Non
     assert first.exit_code == 0, first.output
     assert first.stdout == (
         "competition c1: 4 prediction(s) rescored, 0 failed (dry run, nothing written)\n"
-        "leaderboards rebuilt at: 2026-01-05T00:00:00Z\n"
+        "leaderboards rebuilt at: 2026-01-05T00:00:00.000Z\n"
         "\n"
         "model                            before  after  moved\n"
         "m-bob                                 2      1     +1\n"

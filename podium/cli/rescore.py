@@ -42,6 +42,10 @@ def _config(value: str | None, option: str) -> dict[str, Any] | None:
     return parsed
 
 
+def _iso(at_ms: int) -> str:
+    return from_ms(at_ms).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
 def _rank(value: int | None) -> str:
     return "-" if value is None else str(value)
 
@@ -49,21 +53,24 @@ def _rank(value: int | None) -> str:
 def format_report(report: RescoreReport) -> str:
     """The report as plain text: a summary line, then one line per model in new rank order."""
     mode = "dry run, nothing written" if report.dry_run else "written"
-    instants = ", ".join(
-        from_ms(at).isoformat().replace("+00:00", "Z") for at in report.leaderboards_at
-    )
+    instants = [_iso(at) for at in report.leaderboards_at]
+    if len(instants) > 1:
+        rebuilt = f"{len(instants)} instants, {instants[0]} to {instants[-1]}"
+    else:
+        rebuilt = instants[0] if instants else "none"
     lines = [
         f"competition {report.competition_id}: {report.rescored} prediction(s) rescored, "
         f"{report.failed} failed ({mode})",
-        f"leaderboards rebuilt at: {instants or 'none'}",
+        f"leaderboards rebuilt at: {rebuilt}",
         "",
         f"{'model':<32} {'before':>6} {'after':>6} {'moved':>6}",
     ]
     for move in report.diff:
         moved = move.moved
-        shown = (
-            "new" if move.old_rank is None else "gone" if move.new_rank is None else f"{moved:+d}"
-        )
+        if moved is None:
+            shown = "new" if move.old_rank is None else "gone"
+        else:
+            shown = f"{moved:+d}" if moved else "0"
         lines.append(
             f"{move.model_id[:32]:<32} {_rank(move.old_rank):>6} {_rank(move.new_rank):>6} {shown:>6}"
         )
