@@ -6,9 +6,10 @@ import pytest
 from typer.testing import CliRunner
 
 from podium.cli import app
+from podium.cli.rescore import format_report
 from podium.services import reports
 from podium.services.competitions import get_competition
-from podium.services.rescore import rescore
+from podium.services.rescore import RescoreReport, rank_diff, rescore
 from podium.services.score_cycle import run_score_cycle
 from podium.store.database import Database
 from tests import builders
@@ -179,3 +180,19 @@ def test_rescoring_twice_stores_the_same_leaderboard(scored: Database) -> None:
     rescore(scored, competition_id="c1", start_ms=0, end_ms=T0)
     assert stored_entries(scored) == first
     assert [entry[1] for entry in first] == ["m-ann", "m-bob"]
+
+
+def test_the_report_text_marks_new_and_gone_models() -> None:
+    report = RescoreReport(
+        "c1", 0, T0, dry_run=False, rescored=3, leaderboards_at=[T0 - HOUR_MS, T0]
+    )
+    report.diff = rank_diff({"a": 1, "gone": 2}, {"b": 1, "a": 2}, {"a": "A"})
+    assert format_report(report) == (
+        "competition c1: 3 prediction(s) rescored, 0 failed (written)\n"
+        "leaderboards rebuilt at: 2 instants, 2026-01-04T23:00:00.000Z to 2026-01-05T00:00:00.000Z\n"
+        "\n"
+        "model                            before  after  moved\n"
+        "b                                     -      1    new\n"
+        "a                                     1      2     -1\n"
+        "gone                                  2      -   gone\n"
+    )
