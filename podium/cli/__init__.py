@@ -9,6 +9,7 @@ from podium.cli import (  # noqa: F401 - imported for their commands
     importing,
     leaderboards,
     plugins,
+    rescore,
     serving,
 )
 from podium.cli.app import app
