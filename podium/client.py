@@ -37,8 +37,10 @@ from podium.schemas.reports import (
     LeaderboardEntryOut,
     ModelReportOut,
     ModelScoresPoint,
+    ModelStatsResponse,
     ParamScoresPoint,
     PredictionOut,
+    ScoreHistoryResponse,
 )
 
 RETRIED_STATUSES = frozenset({429, 502, 503, 504})
@@ -222,12 +224,44 @@ class PodiumClient:
             self._request("GET", f"/api/competitions/{competition_id}", idempotent=True)
         )
 
-    def leaderboard(self, competition_id: str | None = None) -> list[LeaderboardEntryOut]:
-        """The latest leaderboard, in rank order (empty before the first scoring cycle)."""
+    def leaderboard(
+        self,
+        competition_id: str | None = None,
+        *,
+        category: str | None = None,
+        at: Instant | None = None,
+    ) -> list[LeaderboardEntryOut]:
+        """The latest leaderboard (or the one as of ``at``), in rank order; ``category`` is
+        ``overall`` (default) or an asset. Empty before the first scoring cycle."""
         body = self._request(
-            "GET", "/reports/leaderboard", idempotent=True, params={"competition": competition_id}
+            "GET",
+            "/reports/leaderboard",
+            idempotent=True,
+            params={"competition": competition_id, "category": category, "at": _instant(at)},
         )
         return self._many(LeaderboardEntryOut, body)
+
+    def stats(self, model_id: str, competition_id: str | None = None) -> ModelStatsResponse:
+        """A model's counts, mean score, best and worst asset, and rank."""
+        body = self._request(
+            "GET",
+            f"/reports/models/{model_id}/stats",
+            idempotent=True,
+            params={"competition": competition_id},
+        )
+        return ModelStatsResponse.model_validate(body)
+
+    def history(
+        self, model_id: str, competition_id: str | None = None, *, start: Instant, end: Instant
+    ) -> list[ScoreHistoryResponse]:
+        """A model's overall window scores at each snapshot in ``[start, end]``."""
+        body = self._request(
+            "GET",
+            f"/reports/models/{model_id}/history",
+            idempotent=True,
+            params={"competition": competition_id, "start": _instant(start), "end": _instant(end)},
+        )
+        return self._many(ScoreHistoryResponse, body)
 
     def models(self, competition_id: str | None = None) -> list[ModelReportOut]:
         body = self._request(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from podium.services.score_cycle import run_score_cycle
 from podium.store.database import Database
 from tests import builders
@@ -48,9 +50,10 @@ def add_hour(db: Database, hour: int, *, errors: dict[str, float] = ERRORS) -> i
     return now_ms
 
 
-def seed(db: Database, *, hours: int = 3) -> int:
+def seed(db: Database, *, hours: int = 3, **fields: Any) -> int:
     """The competition, its roster and ``hours`` scored cycles; the time of the last one."""
-    builders.competition(db, T0, competition_id=COMPETITION, description="Forecast <b>prices</b>")
+    fields.setdefault("description", "Forecast <b>prices</b>")
+    builders.competition(db, T0, competition_id=COMPETITION, **fields)
     builders.roster(db, T0, COMPETITION, models=MODELS, params=PARAMS)
     now_ms = T0
     for hour in range(1, hours + 1):

@@ -104,6 +104,14 @@ def test_reads(podium: PodiumClient, database: Database, clock: FakeClock) -> No
     assert all(point.model_id == "sharp" for point in history)
     per_param = podium.param_history("c1", model_ids=["sharp", "fair"], start=T0)
     assert len(per_param) == 2 * 2 * 3  # models × params × cycles
+    assert [entry.model_id for entry in podium.leaderboard("c1", category="ETH")] == [
+        "sharp",
+        "fair",
+        "wild",
+    ]
+    stats = podium.stats("fair", "c1")
+    assert (stats.rank, stats.total_predictions) == (2, 6)
+    assert len(podium.history("sharp", "c1", start=T0, end=clock.now_ms)) == 3
     latest = podium.predictions("c1", model_ids=["wild"], status="SCORED", limit=2)
     assert len(latest) == 2
     assert latest[0].performed_at >= latest[1].performed_at

@@ -15,6 +15,8 @@ from podium.domain.leaderboard import OVERALL_CATEGORY
 from podium.domain.rank_changes import RankChange, rank_changes
 from podium.domain.timestamps import MS_PER_DAY
 from podium.errors import InvalidInputError
+from podium.services import reports
+from podium.services.metrics import metric_series
 from podium.store.competitions import CompetitionRepository
 from podium.store.database import Database
 from podium.store.leaderboard_history import (
@@ -110,6 +112,15 @@ class ModelStats:
 
 
 @dataclass(frozen=True, slots=True)
+class MetricValue:
+    """The latest value of one of the competition's custom metrics for a model."""
+
+    name: str
+    value: float
+    recorded_at: int
+
+
+@dataclass(frozen=True, slots=True)
 class ModelPage:
     competition: CompetitionRow
     model: ModelRow
@@ -120,6 +131,8 @@ class ModelPage:
     rank_history: list[RankPoint]
     param_scores: list[ParamScoreLine]
     stats: ModelStats
+    report_stats: reports.ModelStats
+    metrics: list[MetricValue]
     leaderboard_id: str | None = None
     predictions: list[tuple[PredictionRow, ParamRow]] = field(default_factory=list)
 
@@ -264,6 +277,21 @@ def model_page(db: Database, *, competition_id: str, model_id: str, now_ms: int)
             limit=LATEST_PREDICTIONS,
             offset=0,
         )
+    report_stats = reports.model_stats(db, competition_id=competition_id, model_id=model_id)
+    latest_metrics: dict[str, MetricValue] = {}
+    for row in metric_series(
+        db,
+        competition_id=competition_id,
+        model_ids=[model_id],
+        names=None,
+        start_ms=start_ms,
+        end_ms=end_ms,
+    ):
+        known = latest_metrics.get(row.metric_name)
+        if known is None or row.recorded_at >= known.recorded_at:
+            latest_metrics[row.metric_name] = MetricValue(
+                row.metric_name, row.metric_value, row.recorded_at
+            )
     scored = sum(total.count for total in totals)
     stats = ModelStats(
         scored=scored,
@@ -299,6 +327,8 @@ def model_page(db: Database, *, competition_id: str, model_id: str, now_ms: int)
         rank_history=ranks,
         param_scores=param_scores,
         stats=stats,
+        report_stats=report_stats,
+        metrics=[latest_metrics[name] for name in sorted(latest_metrics)],
         leaderboard_id=latest.id if latest else None,
         predictions=latest_predictions,
     )

@@ -143,3 +143,23 @@ def test_home_lists_only_the_competitions_of_the_principals_tenant(
     html = client.get("/").text
     assert "/competitions/c1" in html
     assert "theirs" not in html
+
+
+def test_model_page_shows_metrics_and_best_asset(
+    client: TestClient, database: Database, clock: FakeClock
+) -> None:
+    clock.now_ms = scored.seed(database, metrics=[{"plugin": "prediction_count"}])
+    html = client.get("/competitions/c1/models/sharp").text
+    metrics = re.search(r'<table id="metrics">.*?</table>', html, re.S)
+    assert metrics is not None
+    assert '<th scope="row">prediction_count</th>' in metrics.group(0)
+    assert re.search(r"<dt>Best asset</dt><dd>(BTC|ETH)</dd>", html)
+
+
+def test_category_tabs_show_each_asset(client: TestClient, seeded: int) -> None:
+    html = client.get("/competitions/c1").text
+    tabs = re.findall(r'<li><a href="\?category=(\w+)"', html)
+    assert tabs == ["overall", "BTC", "ETH"]
+    btc = client.get("/competitions/c1?category=BTC").text
+    assert "<caption>BTC leaderboard, 3 models</caption>" in btc
+    assert model_order(btc) == ["sharp", "fair", "wild"]

@@ -132,7 +132,6 @@ def model_page(
             page=page,
             score_chart=score_chart,
             rank_chart=rank_chart,
-            metrics=[],
             stream_competition=competition_id,
             live_leaderboards=shown,
         )
