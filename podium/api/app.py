@@ -14,14 +14,21 @@ from typing import Protocol
 from fastapi import FastAPI
 
 from podium.api.problems import install_problem_handlers
-from podium.api.routes import competitions, health, ingest, reports, roster
+from podium.api.routes import challenges, competitions, health, ingest, reports, roster
 from podium.services.clock import Clock, wall_clock_ms
 from podium.settings import Settings
 from podium.store.database import Database
 
 log = logging.getLogger(__name__)
 
-ROUTERS = (health.router, competitions.router, roster.router, ingest.router, reports.router)
+ROUTERS = (
+    health.router,
+    competitions.router,
+    roster.router,
+    ingest.router,
+    reports.router,
+    challenges.router,
+)
 
 
 class BackgroundJob(Protocol):
