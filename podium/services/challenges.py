@@ -319,7 +319,7 @@ def record_attempt(
                 updated_at=now_ms,
             )
             standings.add(entry)
-        previous_rank = standings.rank_of(entry)
+        previous_rank = standings.rank_of(entry) if entry.placed else None
         outcome = outcome_of(attempt)
         value = strategy_value(strategy, outcome)
         ordered = sort_value(strategy, value)
@@ -342,15 +342,17 @@ def record_attempt(
             entry.best_created_at = created_at
         challenge.revision += 1
         session.flush()
+        rank = standings.rank_of(entry)
         recorded = RecordedAttempt(
             challenge=challenge,
             attempt=attempt,
             standing=entry,
-            rank=standings.rank_of(entry),
+            rank=rank,
             previous_rank=previous_rank,
             personal_best=personal_best,
             leader_before=leader_before,
-            leader_after=_leader(standings, challenge.id),
+            # Only this player's entry moved: the leader changes only if they are now first.
+            leader_after=_leader(standings, challenge.id) if rank == 1 else leader_before,
         )
         for listener in listeners:
             listener(session, recorded)
