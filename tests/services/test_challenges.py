@@ -140,3 +140,32 @@ def test_stored_standings_match_the_domain_oracle(
             (s.rank, s.end_user_id, s.best.attempt_id, s.attempts)
             for s in expected[offset : offset + 4]
         ]
+
+
+def test_standings_pages_are_cached_per_revision(database: Database) -> None:
+    challenge = service.create_challenge(
+        database,
+        tenant_id="default",
+        spec=ChallengeCreate(name="c", scoring_strategy=ScoringStrategy.FASTEST),
+        now_ms=T0,
+    )
+    cache = service.StandingsCache(max_pages=2)
+
+    def board() -> service.ChallengeLeaderboard:
+        return service.challenge_leaderboard(
+            database,
+            tenant_id="default",
+            challenge_id=challenge.id,
+            include_inactive=False,
+            limit=10,
+            offset=0,
+            cache=cache,
+        )
+
+    record(database, challenge.id, end_user_id="ann", succeeded=True, elapsed_ms=50)
+    first = board()
+    assert board().standings is first.standings  # nothing changed: not read again
+    record(database, challenge.id, end_user_id="bob", succeeded=True, elapsed_ms=20)
+    second = board()
+    assert second.standings is not first.standings
+    assert [row.entry.end_user_id for row in second.standings] == ["bob", "ann"]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Depends, Header, Query, Response, status
 
 from podium.api.deps import (
     AdminDep,
@@ -156,15 +156,22 @@ def list_attempts(
     return [AttemptOut.from_row(row) for row in rows]
 
 
-@router.get("/{challenge_id}/leaderboard")
+@router.get(
+    "/{challenge_id}/leaderboard",
+    response_model=LeaderboardOut,
+    responses={304: {"description": "Not modified since the ETag given in If-None-Match"}},
+)
 def challenge_leaderboard(
     challenge_id: str,
     db: DatabaseDep,
     settings: SettingsDep,
     principal: ReadDep,
+    response: Response,
     limit: Limit = 100,
     offset: Offset = 0,
-) -> LeaderboardOut:
+    if_none_match: Annotated[str | None, Header()] = None,
+) -> LeaderboardOut | Response:
+    """The standings; the ETag changes with each recorded attempt (304 when unchanged)."""
     board = service.challenge_leaderboard(
         db,
         tenant_id=principal.tenant_id,
@@ -173,6 +180,10 @@ def challenge_leaderboard(
         limit=_capped(limit, settings),
         offset=offset,
     )
+    etag = f'"{board.challenge.id}-{board.challenge.revision}-{limit}-{offset}"'
+    if if_none_match == etag:
+        return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
+    response.headers["ETag"] = etag
     strategy = ScoringStrategy(board.challenge.scoring_strategy)
     return LeaderboardOut(
         challenge_id=board.challenge.id,
