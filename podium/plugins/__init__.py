@@ -1,14 +1,15 @@
 """Plugins: the kinds Podium knows, their protocols, and its built-in implementations.
 
-``SCORING_FUNCTIONS``, ``RESOLVERS``, ``RANKERS`` and ``SCORERS`` find plugins by entry-point name (the
-built-ins included) or ``module:attr`` string; see ``podium.plugins.registry``.
+``SCORING_FUNCTIONS``, ``RESOLVERS``, ``RANKERS``, ``METRICS`` and ``SCORERS`` find plugins by
+entry-point name (the built-ins included) or ``module:attr`` string; see
+``podium.plugins.registry``.
 """
 
 from __future__ import annotations
 
 import inspect
 
-from podium.plugins.protocols import Ranker, Resolver, ScoringFunction
+from podium.plugins.protocols import Metric, Ranker, Resolver, ScoringFunction
 from podium.plugins.registry import PluginKind
 from podium.plugins.scorer_protocol import ScorerProtocol
 from podium.plugins.weighted_scorer import PLUGIN_ID as WEIGHTED_SCORER_ID
@@ -39,6 +40,10 @@ RANKERS: PluginKind[Ranker] = PluginKind(
     kind="ranker", group="podium.rankers", check=_has_method("rank")
 )
 
+METRICS: PluginKind[Metric] = PluginKind(
+    kind="metric", group="podium.metrics", check=_has_method("compute")
+)
+
 # Scorers of attempt challenges (``podium.plugins.scorer_protocol``).
 SCORERS: PluginKind[ScorerProtocol] = PluginKind(
     kind="scorer",
@@ -47,6 +52,20 @@ SCORERS: PluginKind[ScorerProtocol] = PluginKind(
     aliases={WEIGHTED_SCORER_SEED_ENTRYPOINT: WEIGHTED_SCORER_ID},
 )
 
-PLUGIN_KINDS: tuple[PluginKind[object], ...] = (SCORING_FUNCTIONS, RESOLVERS, RANKERS, SCORERS)  # type: ignore[assignment]
+PLUGIN_KINDS: tuple[PluginKind[object], ...] = (  # type: ignore[assignment]
+    SCORING_FUNCTIONS,
+    RESOLVERS,
+    RANKERS,
+    METRICS,
+    SCORERS,
+)
 
-__all__ = ["PLUGIN_KINDS", "RANKERS", "RESOLVERS", "SCORERS", "SCORING_FUNCTIONS", "PluginKind"]
+__all__ = [
+    "METRICS",
+    "PLUGIN_KINDS",
+    "RANKERS",
+    "RESOLVERS",
+    "SCORERS",
+    "SCORING_FUNCTIONS",
+    "PluginKind",
+]
