@@ -47,10 +47,18 @@ from podium.errors import (
     Problem,
 )
 from podium.plugins.protocols import Metric, MetricPoint, Resolver, ScoringFunction, TruthSource
+from podium.plugins.scorer_protocol import (
+    AttemptMetrics,
+    ScorerProtocol,
+    ScoringContext,
+    ScoringResult,
+)
+from podium.plugins.weighted_scorer import WeightedScorer
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "AttemptMetrics",
     "BucketTotal",
     "ConfigurationError",
     "ConflictError",
@@ -82,10 +90,14 @@ __all__ = [
     "RankingRule",
     "Resolver",
     "Role",
+    "ScorerProtocol",
+    "ScoringContext",
     "ScoringFunction",
+    "ScoringResult",
     "TimeSeries",
     "TruthSource",
     "WeightedRanker",
+    "WeightedScorer",
     "WindowScores",
     "WindowSpec",
     "__version__",

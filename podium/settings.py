@@ -52,6 +52,25 @@ class Settings(BaseSettings):
     stream_poll_interval: float = Field(
         2.0, gt=0, le=60, description="Seconds between two looks for new leaderboards by a stream."
     )
+    scorer_timeout_ms: int = Field(
+        5_000,
+        ge=10,
+        le=600_000,
+        description="Milliseconds a challenge scorer plugin may take, unless the challenge says.",
+    )
+    scorer_workers: int = Field(
+        2, ge=1, le=64, description="Worker processes that run sandboxed scorer plugins."
+    )
+    scorer_memory_limit_mb: int = Field(
+        1_024,
+        ge=256,  # a worker maps ~170 MiB before it runs any plugin
+        description="Address-space ceiling of each scorer worker process, in MiB.",
+    )
+    scorer_sandbox: bool = Field(
+        True,
+        description="Run plugin scorers in worker processes; false runs them in the API "
+        "process (only for plugins you trust).",
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         "INFO", description="Level of the application log."
     )

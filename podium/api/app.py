@@ -14,7 +14,16 @@ from typing import Protocol
 from fastapi import FastAPI
 
 from podium.api.problems import install_problem_handlers
-from podium.api.routes import competitions, health, ingest, pages, reports, roster, stream
+from podium.api.routes import (
+    challenges,
+    competitions,
+    health,
+    ingest,
+    pages,
+    reports,
+    roster,
+    stream,
+)
 from podium.services.clock import Clock, wall_clock_ms
 from podium.settings import Settings
 from podium.store.database import Database
@@ -27,6 +36,7 @@ ROUTERS = (
     roster.router,
     ingest.router,
     reports.router,
+    challenges.router,
     stream.router,
     pages.router,
 )

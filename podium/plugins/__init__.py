@@ -1,7 +1,8 @@
 """Plugins: the kinds Podium knows, their protocols, and its built-in implementations.
 
-``SCORING_FUNCTIONS``, ``RESOLVERS``, ``RANKERS`` and ``METRICS`` find plugins by entry-point name (the
-built-ins included) or ``module:attr`` string; see ``podium.plugins.registry``.
+``SCORING_FUNCTIONS``, ``RESOLVERS``, ``RANKERS``, ``METRICS`` and ``SCORERS`` find plugins by
+entry-point name (the built-ins included) or ``module:attr`` string; see
+``podium.plugins.registry``.
 """
 
 from __future__ import annotations
@@ -10,6 +11,9 @@ import inspect
 
 from podium.plugins.protocols import Metric, Ranker, Resolver, ScoringFunction
 from podium.plugins.registry import PluginKind
+from podium.plugins.scorer_protocol import ScorerProtocol
+from podium.plugins.weighted_scorer import PLUGIN_ID as WEIGHTED_SCORER_ID
+from podium.plugins.weighted_scorer import SEED_ENTRYPOINT as WEIGHTED_SCORER_SEED_ENTRYPOINT
 
 
 def _callable_or_class(found: object) -> str | None:
@@ -40,6 +44,28 @@ METRICS: PluginKind[Metric] = PluginKind(
     kind="metric", group="podium.metrics", check=_has_method("compute")
 )
 
-PLUGIN_KINDS: tuple[PluginKind[object], ...] = (SCORING_FUNCTIONS, RESOLVERS, RANKERS, METRICS)  # type: ignore[assignment]
+# Scorers of attempt challenges (``podium.plugins.scorer_protocol``).
+SCORERS: PluginKind[ScorerProtocol] = PluginKind(
+    kind="scorer",
+    group="podium.scorers",
+    check=_has_method("score"),
+    aliases={WEIGHTED_SCORER_SEED_ENTRYPOINT: WEIGHTED_SCORER_ID},
+)
 
-__all__ = ["METRICS", "PLUGIN_KINDS", "RANKERS", "RESOLVERS", "SCORING_FUNCTIONS", "PluginKind"]
+PLUGIN_KINDS: tuple[PluginKind[object], ...] = (  # type: ignore[assignment]
+    SCORING_FUNCTIONS,
+    RESOLVERS,
+    RANKERS,
+    METRICS,
+    SCORERS,
+)
+
+__all__ = [
+    "METRICS",
+    "PLUGIN_KINDS",
+    "RANKERS",
+    "RESOLVERS",
+    "SCORERS",
+    "SCORING_FUNCTIONS",
+    "PluginKind",
+]
