@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Annotated, Literal
+from urllib.parse import quote
 
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, Response
@@ -17,7 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from podium.api.deps import DatabaseDep, NowDep, ReadDep
 from podium.domain.leaderboard import OVERALL_CATEGORY
 from podium.errors import NotFoundError, PodiumError
-from podium.services import pages
+from podium.services import challenge_pages, pages
 from podium.web.charts import Series, line_chart
 from podium.web.templating import render, static_file
 
@@ -53,15 +54,21 @@ def _html(build: Callable[[], str]) -> HTMLResponse:
 def home_page(principal: ReadDep, db: DatabaseDep) -> HTMLResponse:
     def build() -> str:
         summaries = pages.home(db, tenant_id=principal.tenant_id)
+        challenges = challenge_pages.challenge_summaries(db, tenant_id=principal.tenant_id)
+        shown = {
+            summary.competition.id: summary.leaderboard.id
+            for summary in summaries
+            if summary.leaderboard is not None
+        }
+        shown.update(
+            {f"challenge:{one.challenge.id}": str(one.challenge.revision) for one in challenges}
+        )
         return render(
             "home.html",
             summaries=summaries,
+            challenges=challenges,
             stream_competition=None,
-            live_leaderboards={
-                summary.competition.id: summary.leaderboard.id
-                for summary in summaries
-                if summary.leaderboard is not None
-            },
+            live_leaderboards=shown,
         )
 
     return _html(build)
@@ -134,6 +141,23 @@ def model_page(
             rank_chart=rank_chart,
             stream_competition=competition_id,
             live_leaderboards=shown,
+        )
+
+    return _html(build)
+
+
+@router.get("/challenges/{challenge_id}", response_class=HTMLResponse)
+def challenge_page(challenge_id: str, principal: ReadDep, db: DatabaseDep) -> HTMLResponse:
+    def build() -> str:
+        page = challenge_pages.challenge_page(
+            db, tenant_id=principal.tenant_id, challenge_id=challenge_id
+        )
+        return render(
+            "challenge.html",
+            page=page,
+            stream_competition=None,
+            stream_query=f"challenge={quote(page.challenge.id)}",
+            live_leaderboards={f"challenge:{page.challenge.id}": str(page.challenge.revision)},
         )
 
     return _html(build)

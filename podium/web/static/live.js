@@ -31,5 +31,12 @@
     var event = JSON.parse(message.data);
     if (shown[event.competition_id] !== event.leaderboard_id) refresh(event);
   });
+  source.addEventListener("challenge", function (message) {
+    var event = JSON.parse(message.data);
+    var key = "challenge:" + event.challenge_id;
+    if (shown[key] !== String(event.revision)) {
+      refresh({ leaderboard_id: key + ":" + event.revision, created_at: Date.now() });
+    }
+  });
   main.dataset.live = "connected";
 })();
