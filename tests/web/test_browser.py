@@ -146,3 +146,37 @@ def test_the_client_follows_the_stream(live_server: LiveServer) -> None:
         "LBR_c1_overall_1767582000000",
         "LBR_c1_overall_1767585600000",
     ]
+
+
+def test_a_challenge_page_updates_itself_after_an_attempt(
+    live_server: LiveServer, page: Any
+) -> None:
+    created = httpx.post(
+        live_server.url + "/api/challenges",
+        json={"name": "Speedrun", "goal": "Finish fast", "scoring_strategy": "fastest"},
+        timeout=10,
+    )
+    challenge_id = created.json()["id"]
+
+    def attempt(player: str, elapsed_ms: int) -> None:
+        answer = httpx.post(
+            f"{live_server.url}/api/challenges/{challenge_id}/attempts",
+            json={"end_user_id": player, "succeeded": True, "elapsed_ms": elapsed_ms},
+            timeout=10,
+        )
+        assert answer.status_code in (200, 201), answer.text
+
+    attempt("ann", 5_000)
+    page.goto(f"{live_server.url}/challenges/{challenge_id}")
+    page.wait_for_function("document.getElementById('main').dataset.live === 'connected'")
+    assert page.locator("#challenge-leaderboard tbody tr").count() == 1
+    assert page.locator("#first-blood").inner_text().startswith("ann")
+    attempt("bob", 2_000)
+    page.wait_for_function(
+        "document.querySelectorAll('#challenge-leaderboard tbody tr').length === 2"
+    )
+    order = page.locator("#challenge-leaderboard tbody tr").evaluate_all(
+        "rows => rows.map(r => r.dataset.player)"
+    )
+    assert order == ["bob", "ann"]
+    assert page.locator("#first-blood").inner_text().startswith("ann")
