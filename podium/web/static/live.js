@@ -7,9 +7,10 @@
   var shown = JSON.parse(main.dataset.leaderboards || "{}");
   var status = document.getElementById("live-status");
   var refreshing = false;
+  var queued = null; // an event that came during a refresh: refresh again after it
 
   function refresh(event) {
-    if (refreshing) return;
+    if (refreshing) { queued = event; return; }
     refreshing = true;
     fetch(window.location.href, { headers: { Accept: "text/html" } })
       .then(function (response) { return response.ok ? response.text() : Promise.reject(response.status); })
@@ -23,7 +24,10 @@
         if (status) status.textContent = "Leaderboard updated at " + new Date(event.created_at).toLocaleTimeString();
       })
       .catch(function () { /* the next event tries again */ })
-      .finally(function () { refreshing = false; });
+      .finally(function () {
+        refreshing = false;
+        if (queued) { var next = queued; queued = null; refresh(next); }
+      });
   }
 
   var source = new EventSource(main.dataset.stream);
