@@ -30,6 +30,8 @@ from podium.errors import (
     PluginNotFoundError,
     PodiumError,
     Problem,
+    RateLimitedError,
+    UnauthorizedError,
 )
 from podium.plugins.protocols import Resolver, ScoringFunction, TruthSource
 
@@ -61,11 +63,13 @@ __all__ = [
     "Principal",
     "Problem",
     "Ranker",
+    "RateLimitedError",
     "Resolver",
     "Role",
     "ScoringFunction",
     "TimeSeries",
     "TruthSource",
+    "UnauthorizedError",
     "WindowScores",
     "WindowSpec",
     "__version__",

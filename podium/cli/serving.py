@@ -18,6 +18,7 @@ from podium.cli.app import (
     load_cli_settings,
     open_database,
 )
+from podium.services.api_keys import check_startup_access
 from podium.services.clock import wall_clock_ms
 from podium.services.demo import DemoFeed, ensure_demo_competition
 from podium.services.worker import ScoreWorker
@@ -26,6 +27,7 @@ from podium.store.database import Database
 
 
 def _serve(settings: Settings, database: Database, jobs: list[BackgroundJob]) -> None:
+    check_startup_access(database, settings)
     application = create_app(settings, database, jobs=jobs)
     console.print(
         f"Podium on http://{settings.host}:{settings.port}  "

@@ -59,9 +59,9 @@ def leaderboard(
         return LeaderboardView(row, repository.entries(row.id))
 
 
-def players(db: Database) -> list[PlayerRow]:
+def players(db: Database, *, tenant_id: str | None = None) -> list[PlayerRow]:
     with db.read() as session:
-        return RosterRepository(session).players()
+        return RosterRepository(session).players(tenant_id=tenant_id)
 
 
 def models(db: Database, *, competition_id: str) -> list[tuple[ModelRow, PlayerRow]]:

@@ -15,14 +15,16 @@ router = APIRouter(prefix="/api/competitions", tags=["competitions"])
 
 @router.post("", status_code=status.HTTP_201_CREATED)
 def create_competition(
-    spec: CompetitionCreate, db: DatabaseDep, now_ms: NowDep, _: AdminDep
+    spec: CompetitionCreate, db: DatabaseDep, now_ms: NowDep, principal: AdminDep
 ) -> CompetitionOut:
-    return CompetitionOut.from_row(service.create_competition(db, spec=spec, now_ms=now_ms))
+    row = service.create_competition(db, spec=spec, now_ms=now_ms, tenant_id=principal.tenant_id)
+    return CompetitionOut.from_row(row)
 
 
 @router.get("")
-def list_competitions(db: DatabaseDep, _: ReadDep) -> list[CompetitionOut]:
-    return [CompetitionOut.from_row(row) for row in service.list_competitions(db)]
+def list_competitions(db: DatabaseDep, principal: ReadDep) -> list[CompetitionOut]:
+    rows = service.list_competitions(db, tenant_id=principal.tenant_id)
+    return [CompetitionOut.from_row(row) for row in rows]
 
 
 @router.get("/{competition_id}")
