@@ -8,7 +8,7 @@ from podium.api.deps import AdminDep, DatabaseDep, NowDep, ReadDep, SettingsDep
 from podium.schemas.competitions import CompetitionCreate, CompetitionOut, CompetitionUpdate
 from podium.schemas.reports import CycleReportOut
 from podium.services import competitions as service
-from podium.services.score_cycle import run_score_cycle
+from podium.services.worker import run_exclusive_score_cycle
 
 router = APIRouter(prefix="/api/competitions", tags=["competitions"])
 
@@ -47,7 +47,7 @@ def run_cycle(
     competition_id: str, db: DatabaseDep, settings: SettingsDep, now_ms: NowDep, _: AdminDep
 ) -> CycleReportOut:
     """Run one score cycle of the competition now, and say what it did."""
-    report = run_score_cycle(
+    report = run_exclusive_score_cycle(
         db, competition_id=competition_id, now_ms=now_ms, batch_size=settings.score_batch_size
     )
     return CycleReportOut.model_validate(report)
