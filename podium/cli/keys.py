@@ -51,16 +51,17 @@ def list_keys(
     settings = load_cli_settings(database_url=database_url)
     with open_database(settings, migrate=False) as database:
         rows = api_keys.list_keys(database, tenant_id=tenant)
-    table = Table("id", "role", "tenant", "name", "created", "last used", "revoked")
+    table = Table("role", "tenant", "name", "created", "last used", "revoked")
+    table.add_column("id", no_wrap=True, min_width=16)
     for row in rows:
         table.add_row(
-            row.id,
             row.role,
             row.tenant_id,
             row.name,
             _when(row.created_at),
             _when(row.last_used_at),
             _when(row.revoked_at),
+            row.id,
         )
     console.print(table)
 
