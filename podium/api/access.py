@@ -13,8 +13,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
+from collections.abc import Callable
+from typing import Generic, TypeVar
 
 from starlette.requests import Request
 
@@ -29,15 +32,48 @@ from podium.errors import (
 )
 from podium.services import api_keys
 from podium.services.clock import Clock
-from podium.services.competitions import competition_scope
+from podium.services.competitions import CompetitionScope, competition_scope
 from podium.settings import Settings
 from podium.store.database import Database
+
+K = TypeVar("K")
+V = TypeVar("V")
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Query parameters a client might put a key in: refused, so that keys never end up in logs.
 _KEY_PARAMETERS = ("api_key", "apikey", "key", "token", "access_token")
-# How long the answer to "is any key configured?" is reused (a key made by the CLI counts soon).
-_KEYS_CHECK_TTL_S = 2.0
+# How long answers from the store are reused: whether any key exists, what a token proves, a
+# competition's tenant. A key created or revoked with the CLI counts within this time.
+CACHE_TTL_S = 2.0
+_CACHE_MAX = 10_000
+
+
+class TimedCache(Generic[K, V]):
+    """A small thread-safe map whose entries expire after ``ttl_s`` seconds."""
+
+    def __init__(self, ttl_s: float) -> None:
+        self.ttl_s = ttl_s
+        self._entries: dict[K, tuple[V, float]] = {}
+        self._lock = threading.Lock()
+
+    def get_or_load(self, key: K, load: Callable[[], V], *, keep_none: bool = True) -> V:
+        now = time.monotonic()
+        with self._lock:
+            found = self._entries.get(key)
+        if found is not None and now - found[1] <= self.ttl_s:
+            return found[0]
+        value = load()
+        if value is None and not keep_none:
+            return value
+        with self._lock:
+            if len(self._entries) >= _CACHE_MAX:
+                self._entries.clear()
+            self._entries[key] = (value, now)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
 
 
 class WriteRateLimiter:
@@ -74,13 +110,27 @@ class AccessControl:
         self.db = db
         self.clock = clock
         self.rate_limiter = WriteRateLimiter(settings.write_rate_limit)
-        self._keys_required: tuple[bool, float] | None = None
+        self._keys_required: TimedCache[None, bool] = TimedCache(CACHE_TTL_S)
+        self._principals: TimedCache[str, Principal | None] = TimedCache(CACHE_TTL_S)
+        self._scopes: TimedCache[str, CompetitionScope | None] = TimedCache(CACHE_TTL_S)
 
     def keys_required(self) -> bool:
-        now = time.monotonic()
-        if self._keys_required is None or now - self._keys_required[1] > _KEYS_CHECK_TTL_S:
-            self._keys_required = (api_keys.keys_configured(self.db, self.settings), now)
-        return self._keys_required[0]
+        return self._keys_required.get_or_load(
+            None, lambda: api_keys.keys_configured(self.db, self.settings)
+        )
+
+    def competition_scope(self, competition_id: str) -> CompetitionScope | None:
+        # "No such competition" is never reused: it may be created the next moment, by anyone.
+        return self._scopes.get_or_load(
+            competition_id,
+            lambda: competition_scope(self.db, competition_id=competition_id),
+            keep_none=False,
+        )
+
+    def forget(self) -> None:
+        """Drop what was read from the store (after keys are revoked in this process)."""
+        for cache in (self._keys_required, self._principals, self._scopes):
+            cache.clear()
 
     def authenticate(self, request: Request) -> Principal | None:
         for name in _KEY_PARAMETERS:
@@ -94,8 +144,10 @@ class AccessControl:
         scheme, _, token = header.strip().partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise UnauthorizedError("the Authorization header must read 'Bearer <API key>'")
-        principal = api_keys.authenticate(
-            self.db, self.settings, token=token.strip(), now_ms=self.clock()
+        token = token.strip()
+        principal = self._principals.get_or_load(
+            hashlib.sha256(token.encode()).hexdigest(),
+            lambda: api_keys.authenticate(self.db, self.settings, token=token, now_ms=self.clock()),
         )
         if principal is None:
             raise UnauthorizedError("unknown or revoked API key")
@@ -117,7 +169,7 @@ class AccessControl:
                 f"this needs the {needed.value} role; the key has {principal.role.value}"
             )
         if competition_id is not None:
-            scope = competition_scope(self.db, competition_id=competition_id)
+            scope = self.competition_scope(competition_id)
             if scope is not None and scope.tenant_id != principal.tenant_id:
                 raise NotFoundError("competition", competition_id)
         if request.method not in SAFE_METHODS:
@@ -130,7 +182,7 @@ class AccessControl:
         wanted = competition_id or self.settings.default_competition
         if wanted is None:
             return None
-        scope = competition_scope(self.db, competition_id=wanted)
+        scope = self.competition_scope(wanted)
         if scope is None or not scope.public_reports:
             return None
         return Principal(tenant_id=scope.tenant_id, role=Role.READ)

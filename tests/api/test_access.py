@@ -101,6 +101,7 @@ def test_revoked_keys_stop_working_and_last_use_is_recorded(
     assert row.last_used_at == T0
     assert row.secret_sha256 == hashlib.sha256(created.token.encode()).hexdigest()
     api_keys.revoke_key(database, key_id=created.row.id, now_ms=T0 + 1)
+    keyed.app.state.access.forget()  # else refused within CACHE_TTL_S
     assert keyed.get("/api/competitions", headers=bearer(created.token)).status_code == 401
 
 
@@ -137,6 +138,10 @@ def test_tenants_see_only_their_own_objects(keyed: TestClient, database: Databas
         assert response.json()["message"] == "competition 'acme-c' was not found"
     # Without ?competition=, reports pick the tenant's only competition.
     assert keyed.get("/reports/leaderboard", headers=bearer(globex)).status_code == 200
+    # Probing a competition that does not exist yet gives no access once it is created.
+    assert keyed.get("/api/competitions/later", headers=bearer(globex)).status_code == 404
+    setup_competition(keyed, acme, "later")
+    assert keyed.get("/api/competitions/later", headers=bearer(globex)).status_code == 404
 
 
 def test_players_belong_to_a_tenant(keyed: TestClient, database: Database) -> None:
@@ -166,6 +171,7 @@ def test_public_reports_are_readable_without_a_key(keyed: TestClient) -> None:
     assert keyed.patch(
         "/api/competitions/closed", json={"public_reports": True}, headers=bearer(ADMIN_KEY)
     ).json()["public_reports"]
+    keyed.app.state.access.forget()  # else public within CACHE_TTL_S
     assert keyed.get("/reports/leaderboard?competition=closed").status_code == 200
 
 
