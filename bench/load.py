@@ -1,12 +1,12 @@
 """A bounded mixed-load test of the HTTP API on PostgreSQL, with two score workers.
 
-    python -m bench.load [--seconds 20] [--clients 8] [--max-requests 20000]
+    python -m bench.load [--seconds 20] [--clients 8] [--max-requests 20000] [--api-processes 2]
 
 It creates a fresh database (``podium_bench_load`` next to ``PODIUM_BENCH_POSTGRES_URL``,
-default ``postgresql+psycopg://postgres@127.0.0.1:5432/test``), starts one
-``podium serve --no-worker`` and two ``podium worker`` processes on loopback, then for a fixed
-time (or until the request budget is spent) ``--clients`` threads send a mix of requests with
-keys of the right roles:
+default ``postgresql+psycopg://postgres@127.0.0.1:5432/test``), starts ``--api-processes``
+``podium serve --no-worker`` processes and two ``podium worker`` processes on loopback, then for
+a fixed time (or until the request budget is spent) ``--clients`` threads (spread over the API
+processes) send a mix of requests with keys of the right roles:
 
 - 30 % ingest: a batch of 50 predictions with fresh ids (all already due, so the workers score
   them while the load runs),
@@ -292,25 +292,35 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--max-requests", type=int, default=20_000)
+    parser.add_argument("--api-processes", type=int, default=2)
     args = parser.parse_args()
 
     url = fresh_database()
     db = Database(url)
     now_ms = wall_clock_ms()
     keys = prepare(db, now_ms)
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    server = start(url, "serve", "--no-worker", "--port", str(port))
+    ports = [free_port() for _ in range(args.api_processes)]
+    bases = [f"http://127.0.0.1:{port}" for port in ports]
+    servers = [start(url, "serve", "--no-worker", "--port", str(port)) for port in ports]
     workers = [start(url, "worker") for _ in range(2)]
     tally = Tally()
     try:
-        wait_ready(base, server)
+        for base, server in zip(bases, servers, strict=True):
+            wait_ready(base, server)
         budget = [args.max_requests]
         began = time.monotonic()
         threads = [
             threading.Thread(
                 target=client_loop,
-                args=(index, base, keys, began + args.seconds, budget, tally, now_ms),
+                args=(
+                    index,
+                    bases[index % len(bases)],
+                    keys,
+                    began + args.seconds,
+                    budget,
+                    tally,
+                    now_ms,
+                ),
             )
             for index in range(args.clients)
         ]
@@ -321,17 +331,17 @@ def main() -> None:
         elapsed = time.monotonic() - began
         found = check_data(db, tally, deadline_s=120)
     finally:
-        for process in [server, *workers]:
+        for process in [*servers, *workers]:
             process.terminate()
-        for process in [server, *workers]:
+        for process in [*servers, *workers]:
             process.wait(30)
         db.dispose()
 
     requests = sum(len(values) for values in tally.latencies.values())
     every = [value for values in tally.latencies.values() for value in values]
     print(
-        f"mixed load: {args.clients} clients, {elapsed:.1f} s, 1 API process + 2 workers, "
-        f"PostgreSQL"
+        f"mixed load: {args.clients} clients, {elapsed:.1f} s, {args.api_processes} API "
+        "process(es) + 2 workers, PostgreSQL"
     )
     print(f"requests: {requests} ({requests / elapsed:.0f}/s); errors: {len(tally.errors)}")
     print(
