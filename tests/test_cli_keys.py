@@ -57,3 +57,10 @@ def test_bad_role_or_tenant_or_unknown_key_are_one_line_errors(tmp_path: Path) -
     unknown = runner.invoke(app, ["keys", "revoke", "nope", "--database-url", url])
     assert unknown.exit_code == 1
     assert "API key 'nope' was not found" in unknown.output
+
+
+def test_serve_on_a_public_address_without_keys_refuses_to_start(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'open.db'}"
+    refused = runner.invoke(app, ["serve", "--host", "0.0.0.0", "--database-url", url])
+    assert refused.exit_code == 1
+    assert "refusing to serve 0.0.0.0 without API keys" in refused.output

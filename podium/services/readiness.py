@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from functools import cache
 
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
@@ -24,11 +25,16 @@ class ReadinessReport:
         return self.database and self.migrations
 
 
+@cache
+def _head_revision() -> str | None:
+    return migrator.head_revision()
+
+
 def check_readiness(db: Database) -> ReadinessReport:
     try:
         with db.read() as session:
             session.execute(text("SELECT 1"))
-        migrations = migrator.is_current(db.engine)
+        migrations = migrator.current_revision(db.engine) == _head_revision()
     except SQLAlchemyError as error:
         log.warning("not ready: the database does not answer (%s)", error.__class__.__name__)
         return ReadinessReport(database=False, migrations=False)
