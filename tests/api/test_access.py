@@ -89,6 +89,11 @@ def test_roles_admin_ingest_read(keyed: TestClient, database: Database) -> None:
     )
     assert keyed.get("/api/competitions/c1", headers=bearer(reader)).status_code == 200
     assert keyed.get("/api/players", headers=bearer(reader)).json()[0]["id"] == "ann"
+    assert keyed.get("/metrics", headers=bearer(reader)).status_code == 200
+    assert keyed.get("/metrics").status_code == 401
+    # Liveness and readiness answer without a key (load balancers and orchestrators).
+    assert keyed.get("/healthz").status_code == 200
+    assert keyed.get("/readyz").status_code == 200
 
 
 def test_revoked_keys_stop_working_and_last_use_is_recorded(
