@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Query, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from podium.api.access import AccessControl
 from podium.domain.access import Principal, Role
@@ -43,8 +44,18 @@ def get_principal(request: Request) -> Principal:
     return get_access(request).principal_of(request, Role.READ)
 
 
+# Declares the bearer scheme in the OpenAPI description (the "Authorize" button of /docs);
+# the key itself is read and checked by ``AccessControl``.
+bearer_scheme = HTTPBearer(
+    auto_error=False, description="An API key: `podium keys create` (docs/security.md)"
+)
+
+
 def _requires(role: Role):  # type: ignore[no-untyped-def]
-    def check(request: Request) -> Principal:
+    def check(
+        request: Request,
+        _declared: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
+    ) -> Principal:
         return get_access(request).principal_of(request, role)
 
     return check
