@@ -41,7 +41,7 @@ V = TypeVar("V")
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Query parameters a client might put a key in: refused, so that keys never end up in logs.
-_KEY_PARAMETERS = ("api_key", "apikey", "key", "token", "access_token")
+_KEY_PARAMETERS = ("api_key", "apikey", "access_token")
 # How long answers from the store are reused: whether any key exists, what a token proves, a
 # competition's tenant. A key created or revoked with the CLI counts within this time.
 CACHE_TTL_S = 2.0
