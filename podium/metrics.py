@@ -8,7 +8,15 @@ that runs them (``record_plugin_failure``).
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from wsgiref.simple_server import WSGIServer
+
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+    start_http_server,
+)
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 REGISTRY = CollectorRegistry(auto_describe=True)
@@ -63,6 +71,13 @@ def record_plugin_failure(plugin: str, *, timed_out: bool = False) -> None:
 
 def record_request(method: str, route: str, status: int, duration_s: float) -> None:
     REQUEST_DURATION.labels(method, route, str(status)).observe(duration_s)
+
+
+def start_metrics_server(port: int, host: str = "127.0.0.1") -> WSGIServer:
+    """Serve ``/metrics`` of this process on its own port (for ``podium worker``, which has no
+    API), from a daemon thread; ``shutdown()`` the server returned to stop it."""
+    server, _thread = start_http_server(port, addr=host, registry=REGISTRY)
+    return server
 
 
 def exposition() -> bytes:

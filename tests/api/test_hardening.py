@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import socket
+
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from starlette.applications import Starlette
 from starlette.responses import HTMLResponse
 from starlette.routing import Route
 
+from podium import metrics
 from podium.api.app import create_app
 from podium.api.middleware import SecurityHeaders
 from podium.domain.rate_limit import TokenBucket, retry_after_header
@@ -178,3 +182,16 @@ def test_metrics_count_cycles_predictions_and_requests(
     assert 'podium_predictions_scored_total{competition="met",outcome="scored"}' in text
     assert 'podium_http_request_duration_seconds_count{method="GET",route="/healthz"' in text
     assert "podium_plugin_timeouts_total" in text
+
+
+def test_a_worker_serves_its_metrics_on_its_own_port() -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    server = metrics.start_metrics_server(port)
+    try:
+        text = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert "# TYPE podium_score_cycle_duration_seconds histogram" in text
