@@ -19,6 +19,7 @@ from podium.store.database import Database
 from podium.store.tables import (
     LeaderboardEntryRow,
     LeaderboardRow,
+    ModelScoreSnapshotRow,
     PredictionRow,
     ScoreTotalRow,
 )
@@ -50,6 +51,8 @@ def load_due_predictions(db: Database, *, count: int, competition_id: str = "fle
     per_model = count // MODELS
     # Due in the last ~50 minutes: inside every window, and past by the time workers run.
     # Generated in SQL: the ingest path has its own tests, here only the volume matters.
+    # Payloads and truths are whole numbers, so squared errors and their sums are exact floats:
+    # scores compare equal whatever order batches were summed in.
     start = now_ms - 50 * MINUTE_MS
     step = max(1, (45 * MINUTE_MS) // per_model)
     values = {"c": competition_id, "start": start, "step": step, "n": per_model, "now": now_ms}
@@ -133,6 +136,30 @@ def latest_ranking(db: Database) -> list[tuple[Any, ...]]:
             .order_by(LeaderboardEntryRow.rank, LeaderboardEntryRow.model_id)
         )
         return [tuple(row) for row in rows]
+
+
+def scores_state(db: Database) -> dict[str, Any]:
+    """What scoring produced, without ids or times: the latest ranking, snapshots, totals."""
+    with db.read() as session:
+        snapshots = session.execute(
+            select(
+                ModelScoreSnapshotRow.model_id,
+                ModelScoreSnapshotRow.score_recent,
+                ModelScoreSnapshotRow.score_steady,
+                ModelScoreSnapshotRow.score_anchor,
+                ModelScoreSnapshotRow.prediction_count,
+            ).order_by(ModelScoreSnapshotRow.model_id)
+        )
+        totals = session.execute(
+            select(ScoreTotalRow.model_id, ScoreTotalRow.param_id, ScoreTotalRow.count).order_by(
+                ScoreTotalRow.model_id, ScoreTotalRow.param_id
+            )
+        )
+        return {
+            "ranking": latest_ranking(db),
+            "snapshots": [tuple(row) for row in snapshots],
+            "totals": [tuple(row) for row in totals],
+        }
 
 
 def forget_scores(db: Database) -> None:

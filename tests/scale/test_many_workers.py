@@ -44,12 +44,12 @@ def stop(processes: list[subprocess.Popen[str]], how: int = signal.SIGTERM) -> l
     return errors
 
 
-def replay_in_one_process(db: Database, count: int = PREDICTIONS) -> list[tuple[object, ...]]:
+def replay_in_one_process(db: Database, count: int = PREDICTIONS) -> dict[str, object]:
     """Score the same predictions again, from scratch, in this one process."""
     fleet.forget_scores(db)
     report = run_score_cycle(db, competition_id="fleet", now_ms=wall_clock_ms(), batch_size=count)
     assert report.scored == count
-    return fleet.latest_ranking(db)
+    return fleet.scores_state(db)
 
 
 def test_three_workers_score_every_prediction_exactly_once(pg: Database) -> None:
@@ -78,9 +78,9 @@ def test_three_workers_score_every_prediction_exactly_once(pg: Database) -> None
         )
     assert fleet.scored_total(pg) == PREDICTIONS  # every roll-up counted each score once
     assert fleet.leaderboard_count(pg) == 1
-    ranking = fleet.latest_ranking(pg)
-    assert len(ranking) == fleet.MODELS
-    assert ranking == replay_in_one_process(pg)
+    state = fleet.scores_state(pg)
+    assert len(state["ranking"]) == len(state["snapshots"]) == fleet.MODELS
+    assert state == replay_in_one_process(pg)
 
 
 def test_a_worker_killed_mid_cycle_is_resumed_by_the_next_without_loss_or_double_counting(
@@ -114,4 +114,6 @@ def test_a_worker_killed_mid_cycle_is_resumed_by_the_next_without_loss_or_double
         stop([successor])
     assert fleet.scored_total(pg) == KILLED_RUN
     assert fleet.leaderboard_count(pg) == 1
-    assert fleet.latest_ranking(pg) == replay_in_one_process(pg, KILLED_RUN)
+    state = fleet.scores_state(pg)
+    assert len(state["snapshots"]) == fleet.MODELS  # one cycle, one snapshot per model
+    assert state == replay_in_one_process(pg, KILLED_RUN)
