@@ -1,7 +1,7 @@
 """security: API keys, tenant of players, public reports per competition
 
 Revision ID: 0004_security
-Revises: 0001_tournaments
+Revises: 0003_reports
 Create Date: 2026-11-23 11:40:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0004_security"
-down_revision: str | None = "0001_tournaments"
+down_revision: str | None = "0003_reports"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
