@@ -29,7 +29,7 @@ SCALES = {
         cycle_batch=10_000,
         history_low=10_000,
         history_high=100_000,
-        load_seconds=2.0,
+        load_seconds=1.0,
         load_connections=8,
     ),
     "medium": Scale(
