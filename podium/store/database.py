@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
-def _json_dumps(value: Any) -> str:
+def json_text(value: Any) -> str:
     """JSON columns are written with orjson (several times faster), json for what it refuses."""
     try:
         return orjson.dumps(value).decode()
@@ -30,7 +30,7 @@ def _json_dumps(value: Any) -> str:
 
 
 # JSON columns (payloads, configs) read and written with orjson: hot in ingest and scoring.
-JSON_CODEC: dict[str, Any] = {"json_serializer": _json_dumps, "json_deserializer": orjson.loads}
+JSON_CODEC: dict[str, Any] = {"json_serializer": json_text, "json_deserializer": orjson.loads}
 
 
 def _sqlite_engine(url: str, *, immediate: bool) -> Engine:

@@ -10,7 +10,7 @@ from sqlalchemy import Row, Select, func, select, tuple_
 from sqlalchemy.orm import Session
 
 from podium.domain.predictions import PredictionStatus
-from podium.store.database import dialect_insert
+from podium.store.database import dialect_insert, json_text
 from podium.store.roster import chunked
 from podium.store.tables import ParamRow, PredictionRow
 
@@ -53,6 +53,34 @@ _OUTCOMES_POSTGRESQL = (
 )
 
 
+_INSERT_COLUMNS = (
+    "competition_id",
+    "id",
+    "model_id",
+    "param_id",
+    "payload",
+    "performed_at",
+    "resolvable_at",
+    "submitted_at",
+    "status",
+)
+_INSERT_SQLITE = (
+    "INSERT INTO predictions (competition_id, id, model_id, param_id, payload, performed_at, "
+    "resolvable_at, submitted_at, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT (competition_id, id) DO NOTHING"
+)
+_INSERT_POSTGRESQL = (
+    "INSERT INTO predictions (competition_id, id, model_id, param_id, payload, performed_at, "
+    "resolvable_at, submitted_at, status) "
+    "SELECT u.competition_id, u.id, u.model_id, u.param_id, u.payload::jsonb, u.performed_at, "
+    "u.resolvable_at, u.submitted_at, u.status "
+    "FROM unnest(%s::varchar[], %s::varchar[], %s::varchar[], %s::varchar[], %s::text[], "
+    "%s::bigint[], %s::bigint[], %s::bigint[], %s::varchar[]) AS u(competition_id, id, model_id, "
+    "param_id, payload, performed_at, resolvable_at, submitted_at, status) "
+    "ON CONFLICT (competition_id, id) DO NOTHING RETURNING id"
+)
+
+
 @dataclass(frozen=True, slots=True)
 class PredictionFilter:
     competition_id: str
@@ -83,12 +111,40 @@ class PredictionRepository:
                 found[row.id] = row
         return found
 
-    def insert_many(self, rows: Sequence[dict[str, Any]]) -> None:
+    def insert_missing(self, rows: Sequence[dict[str, Any]]) -> set[str]:
+        """Insert the rows whose (competition, id) is not stored yet; the ids inserted.
+
+        One statement per batch (``INSERT … SELECT FROM unnest(arrays) … RETURNING`` on
+        PostgreSQL, the driver's ``executemany`` on SQLite): no lookup before the insert. The
+        caller compares the rows that were not inserted with the stored ones.
+        """
         if not rows:
-            return
-        statement = dialect_insert(self.session, PredictionRow)
-        statement = statement.on_conflict_do_nothing(index_elements=["competition_id", "id"])
-        self.session.execute(statement, list(rows))
+            return set()
+        columns = [[row[name] for row in rows] for name in _INSERT_COLUMNS]
+        payload = _INSERT_COLUMNS.index("payload")
+        columns[payload] = [json_text(value) for value in columns[payload]]
+        connection = self.session.connection()
+        if connection.dialect.name == "postgresql":
+            result = connection.exec_driver_sql(_INSERT_POSTGRESQL, tuple(columns))
+            return {row[0] for row in result}
+        before = self.session.scalar(select(func.max(PredictionRow.pk))) or 0
+        result = connection.exec_driver_sql(_INSERT_SQLITE, list(zip(*columns, strict=True)))
+        ids = columns[_INSERT_COLUMNS.index("id")]
+        if result.rowcount == len(rows):
+            return set(ids)
+        competition_id = rows[0]["competition_id"]
+        inserted: set[str] = set()
+        for chunk in chunked(sorted(set(ids))):
+            inserted.update(
+                self.session.scalars(
+                    select(PredictionRow.id).where(
+                        PredictionRow.competition_id == competition_id,
+                        PredictionRow.id.in_(chunk),
+                        PredictionRow.pk > before,
+                    )
+                )
+            )
+        return inserted
 
     def fetch_due(
         self, competition_id: str, *, now_ms: int, after: tuple[int, int], limit: int
