@@ -5,12 +5,17 @@ Leaderboards are read as persisted by the score worker, never recomputed per req
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic import TypeAdapter
+
 from podium.domain.leaderboard import OVERALL_CATEGORY
 from podium.errors import NotFoundError
+from podium.schemas.reports import LeaderboardEntryOut
 from podium.store.competitions import CompetitionRepository
 from podium.store.database import Database
 from podium.store.leaderboards import LeaderboardRepository
@@ -57,6 +62,64 @@ def leaderboard(
         if row is None:
             return LeaderboardView(None, [])
         return LeaderboardView(row, repository.entries(row.id))
+
+
+@dataclass(frozen=True, slots=True)
+class LeaderboardBody:
+    """A persisted leaderboard serialized once: its ETag, when it was built, its JSON."""
+
+    id: str
+    etag: str
+    created_at: int
+    json: bytes
+
+
+_ENTRIES = TypeAdapter(list[LeaderboardEntryOut])
+
+
+class LeaderboardBodies:
+    """The JSON of the latest leaderboards, built once per (leaderboard, revision) and process.
+
+    A read costs one indexed query (the latest leaderboard's id) and, for a poller sending its
+    ETag, nothing more: the entries are read and serialized when a new leaderboard appears.
+    """
+
+    def __init__(self, size: int = 64) -> None:
+        self.size = size
+        self._bodies: OrderedDict[tuple[str, int], LeaderboardBody] = OrderedDict()
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def etag_of(row: LeaderboardRow) -> str:
+        return f'"{row.id}.{row.revision}"'
+
+    def latest(
+        self, db: Database, *, competition_id: str, category: str = OVERALL_CATEGORY
+    ) -> tuple[LeaderboardRow | None, LeaderboardBody | None]:
+        """The latest leaderboard's row, and its body when it is already serialized."""
+        with db.read() as session:
+            row = LeaderboardRepository(session).latest(competition_id, category=category)
+        if row is None:
+            return None, None
+        with self._lock:
+            return row, self._bodies.get((row.id, row.revision))
+
+    def body(self, db: Database, row: LeaderboardRow) -> LeaderboardBody:
+        with db.read() as session:
+            entries = LeaderboardRepository(session).entries(row.id)
+        body = LeaderboardBody(
+            id=row.id,
+            etag=self.etag_of(row),
+            created_at=row.created_at,
+            json=_ENTRIES.dump_json(
+                [LeaderboardEntryOut.model_validate(entry) for entry in entries]
+            ),
+        )
+        with self._lock:
+            self._bodies[(row.id, row.revision)] = body
+            while len(self._bodies) > self.size:
+                self._bodies.popitem(last=False)
+        return body
 
 
 def players(db: Database) -> list[PlayerRow]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
+from pydantic import TypeAdapter
 
 from podium.api.deps import DatabaseDep, NowDep, ReportCompetitionDep, SettingsDep
 from podium.domain.predictions import PredictionStatus
@@ -60,22 +61,36 @@ def time_range(start: Instant | None, end: Instant | None, now_ms: int) -> tuple
     return start_ms, end_ms
 
 
-@router.get("/leaderboard")
+@router.get("/leaderboard", response_model=list[LeaderboardEntryOut])
 def get_leaderboard(
-    request: Request, response: Response, competition: ReportCompetitionDep, db: DatabaseDep
-) -> list[LeaderboardEntryOut]:
+    request: Request, competition: ReportCompetitionDep, db: DatabaseDep
+) -> Response:
     """The latest leaderboard, in rank order; an empty list before the first score cycle."""
-    view = reports.leaderboard(db, competition_id=competition)
-    if view.leaderboard is None:
-        return []
-    etag = f'"{view.leaderboard.id}"'
+    bodies = _leaderboard_bodies(request)
+    row, body = bodies.latest(db, competition_id=competition)
+    if row is None:
+        return Response(b"[]", media_type="application/json")
+    etag = bodies.etag_of(row)
+    headers = {
+        "ETag": etag,
+        "Cache-Control": "no-cache",
+        "X-Leaderboard-Id": row.id,
+        "X-Leaderboard-Created-At": from_ms(row.created_at).isoformat(),
+    }
     if request.headers.get("if-none-match") == etag:
-        return Response(status_code=304, headers={"ETag": etag})  # type: ignore[return-value]
-    response.headers["ETag"] = etag
-    response.headers["Cache-Control"] = "no-cache"
-    response.headers["X-Leaderboard-Id"] = view.leaderboard.id
-    response.headers["X-Leaderboard-Created-At"] = from_ms(view.leaderboard.created_at).isoformat()
-    return [LeaderboardEntryOut.model_validate(entry) for entry in view.entries]
+        return Response(status_code=304, headers=headers)
+    if body is None:
+        body = bodies.body(db, row)
+    return Response(body.json, media_type="application/json", headers=headers)
+
+
+def _leaderboard_bodies(request: Request) -> reports.LeaderboardBodies:
+    """Serialized leaderboards are kept per application (``app.state``)."""
+    state = request.app.state
+    bodies: reports.LeaderboardBodies | None = getattr(state, "leaderboard_bodies", None)
+    if bodies is None:
+        bodies = state.leaderboard_bodies = reports.LeaderboardBodies()
+    return bodies
 
 
 @router.get("/models")
@@ -93,7 +108,7 @@ def list_models(competition: ReportCompetitionDep, db: DatabaseDep) -> list[Mode
     ]
 
 
-@router.get("/models/global")
+@router.get("/models/global", response_model=list[ModelScoresPoint])
 def models_global(
     competition: ReportCompetitionDep,
     db: DatabaseDep,
@@ -101,7 +116,7 @@ def models_global(
     project_ids: ProjectIds = None,
     start: Start = None,
     end: End = None,
-) -> list[ModelScoresPoint]:
+) -> Response:
     """Each model's overall window scores over time: one row per model and snapshot."""
     start_ms, end_ms = time_range(start, end, now_ms)
     rows = reports.score_history(
@@ -111,7 +126,14 @@ def models_global(
         start_ms=start_ms,
         end_ms=end_ms,
     )
-    return [ModelScoresPoint.model_validate(row) for row in rows]
+    # Serialized in one call (pydantic-core), not validated twice by the response model.
+    return Response(
+        _SCORE_POINTS.dump_json([ModelScoresPoint.model_validate(row) for row in rows]),
+        media_type="application/json",
+    )
+
+
+_SCORE_POINTS = TypeAdapter(list[ModelScoresPoint])
 
 
 @router.get("/models/params")
