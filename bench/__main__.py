@@ -1,7 +1,7 @@
 """``python -m bench``: run the scenarios at a scale, on SQLite and/or PostgreSQL.
 
-    python -m bench --scale small --check                # seconds; what CI runs
-    python -m bench --scale medium --backend both --repeat 3 --json bench-medium.json
+python -m bench --scale small --check                # seconds; what CI runs
+python -m bench --scale medium --backend both --repeat 3 --json bench-medium.json
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from contextlib import ExitStack
 from pathlib import Path
 
 from bench.backends import BACKENDS
-from bench.run import CheckFailed, Figure, Run
+from bench.run import CheckError, Figure, Run
 from bench.scales import SCALES
 from bench.scenarios import SCENARIOS
 
@@ -89,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
                     started = time.perf_counter()
                     try:
                         found = SCENARIOS[name](run)
-                    except CheckFailed as error:
+                    except CheckError as error:
                         print(f"CHECK FAILED {backend} {name}: {error}", file=sys.stderr)
                         status = 1
                         if options.check:

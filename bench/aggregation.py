@@ -148,7 +148,9 @@ def aggregation(run: Run) -> list[Figure]:
             [a / b for a, b in zip(raw_s, duck_s, strict=True)],
             note="target ≤ 3",
         ),
-        run.figure("3 aggregation", f"Podium windows from roll-ups + totals, {rows}", "s", rollup_s),
+        run.figure(
+            "3 aggregation", f"Podium windows from roll-ups + totals, {rows}", "s", rollup_s
+        ),
         run.figure(
             "3 aggregation",
             "ratio Podium (roll-ups) / DuckDB",

@@ -41,7 +41,7 @@ def history_store(run: Run, size: int) -> tuple[str, History]:
 
 
 def probe(*args: str) -> dict[str, Any]:
-    output = subprocess.run(  # noqa: S603
+    output = subprocess.run(
         [sys.executable, "-m", "bench.probe", *args], check=True, capture_output=True, text=True
     ).stdout
     result: dict[str, Any] = json.loads(output.strip().splitlines()[-1])
@@ -75,7 +75,9 @@ def _cycles(run: Run, size: int) -> list[dict[str, Any]]:
             "SELECT entry_count FROM leaderboards WHERE id = %s",
             result["leaderboard_id"],
         )
-        check(entries == run.scale.models, f"leaderboard of {entries} models, not {run.scale.models}")
+        check(
+            entries == run.scale.models, f"leaderboard of {entries} models, not {run.scale.models}"
+        )
         results.append(result)
     return results
 
@@ -93,7 +95,9 @@ def score_cycle(run: Run) -> list[Figure]:
     }
     return [
         run.figure("2 cycle", f"cycle of {batch:,} new, {scale.history_low:,} history", "s", low_s),
-        run.figure("2 cycle", f"cycle of {batch:,} new, {scale.history_high:,} history", "s", high_s),
+        run.figure(
+            "2 cycle", f"cycle of {batch:,} new, {scale.history_high:,} history", "s", high_s
+        ),
         run.figure(
             "2 cycle",
             f"cycle time ratio {scale.history_high:,} / {scale.history_low:,} history",

@@ -50,10 +50,15 @@ def ingest(run: Run) -> list[Figure]:
                     content=body,
                     headers={"content-type": "application/json"},
                 )
-                check(response.status_code == 200, f"ingest answered {response.status_code}: {response.text[:300]}")
+                check(
+                    response.status_code == 200,
+                    f"ingest answered {response.status_code}: {response.text[:300]}",
+                )
                 stored += response.json()["stored"]
             elapsed = time.perf_counter() - started
-            check(stored == run.scale.ingest_rows, f"{stored} rows stored of {run.scale.ingest_rows}")
+            check(
+                stored == run.scale.ingest_rows, f"{stored} rows stored of {run.scale.ingest_rows}"
+            )
             samples.append(run.scale.ingest_rows / elapsed)
             total += stored
     count = scalar(url, "SELECT count(*) FROM predictions WHERE competition_id = %s", COMPETITION)

@@ -65,7 +65,7 @@ def full_aggregation_sql(now_ms: int, bucket_ms: int, firsts: dict[str, int]) ->
         for first in firsts.values()
     )
     return (
-        f"SELECT model_id, param_id, count(*), sum(score_value), {windows} "  # noqa: S608
+        f"SELECT model_id, param_id, count(*), sum(score_value), {windows} "
         "FROM {table} WHERE {where} GROUP BY model_id, param_id"
     )
 
@@ -86,8 +86,7 @@ def aggregate(url: str, out: Path) -> dict[str, Any]:
         firsts = {name: spec.first_bucket(name, NOW_MS) for name in ("recent", "steady", "anchor")}
         sql = full_aggregation_sql(NOW_MS, spec.bucket_ms, firsts).format(
             table="predictions",
-            where=f"competition_id = '{COMPETITION}' AND status = 'SCORED' "
-            "AND score_success",
+            where=f"competition_id = '{COMPETITION}' AND status = 'SCORED' AND score_success",
         )
         started = time.perf_counter()
         with db.read() as session:

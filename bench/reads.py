@@ -42,9 +42,7 @@ def wrk(url: str, seconds: float, connections: int, headers: dict[str, str]) -> 
     command = ["wrk", "-t2", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--latency"]
     for name, value in headers.items():
         command += ["-H", f"{name}: {value}"]
-    output = subprocess.run(  # noqa: S603
-        [*command, url], check=True, capture_output=True, text=True
-    ).stdout
+    output = subprocess.run([*command, url], check=True, capture_output=True, text=True).stdout
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
     p50 = _ms(re.search(r"\s50%\s+(\S+)", output).group(1))  # type: ignore[union-attr]
     p99 = _ms(re.search(r"\s99%\s+(\S+)", output).group(1))  # type: ignore[union-attr]
@@ -124,8 +122,13 @@ def reads(run: Run) -> list[Figure]:
         check(points.status_code == 200, f"models/global answered {points.status_code}")
         check(len(points.json()) >= run.scale.models, f"{len(points.json())} score points")
         targets = (
+            ("GET /healthz (the stack's own ceiling)", f"{base}/healthz", {}),
             ("GET /reports/leaderboard", leaderboard, {}),
-            ("GET /reports/leaderboard (If-None-Match → 304)", leaderboard, {"If-None-Match": etag}),
+            (
+                "GET /reports/leaderboard (If-None-Match → 304)",
+                leaderboard,
+                {"If-None-Match": etag},
+            ),
             ("GET /reports/models/global", history, {}),
         )
         for name, target, headers in targets:
@@ -134,9 +137,17 @@ def reads(run: Run) -> list[Figure]:
                 for _ in range(run.repeat)
             ]
             check(all(item.errors == 0 for item in loads), f"{name}: errors under load")
-            note = f"{generator}, {run.scale.load_connections} connections, {run.scale.models} models"
+            note = (
+                f"{generator}, {run.scale.load_connections} connections, {run.scale.models} models"
+            )
             figures += [
-                run.figure("4 reads", f"{name} throughput", "req/s", [x.requests_per_s for x in loads], note),
+                run.figure(
+                    "4 reads",
+                    f"{name} throughput",
+                    "req/s",
+                    [x.requests_per_s for x in loads],
+                    note,
+                ),
                 run.figure("4 reads", f"{name} p50", "ms", [x.p50_ms for x in loads]),
                 run.figure("4 reads", f"{name} p99", "ms", [x.p99_ms for x in loads]),
             ]

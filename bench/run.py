@@ -13,13 +13,13 @@ from bench.backends import fresh_store
 from bench.scales import Scale
 
 
-class CheckFailed(AssertionError):
+class CheckError(AssertionError):
     """What a scenario measured is wrong (not slow: timings are never checked)."""
 
 
 def check(condition: bool, message: str) -> None:
     if not condition:
-        raise CheckFailed(message)
+        raise CheckError(message)
 
 
 @dataclass(slots=True)
@@ -59,7 +59,9 @@ class Run:
             self.shared[key] = make()
         return self.shared[key]
 
-    def figure(self, scenario: str, name: str, unit: str, samples: list[float], note: str = "") -> Figure:
+    def figure(
+        self, scenario: str, name: str, unit: str, samples: list[float], note: str = ""
+    ) -> Figure:
         return Figure(scenario, self.backend, name, unit, samples, note)
 
 

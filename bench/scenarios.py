@@ -2,7 +2,7 @@
 
 A scenario is a callable ``(Run) -> list[Figure]`` (``bench/run.py``): it measures on
 ``run.backend`` at ``run.scale``, ``run.repeat`` times, and with ``run.check`` raises
-``CheckFailed`` when what it measured is wrong. Adding one is one line here.
+``CheckError`` when what it measured is wrong. Adding one is one line here.
 """
 
 from __future__ import annotations

@@ -29,7 +29,7 @@ def free_port() -> int:
 def api_server(url: str) -> Iterator[str]:
     """The base URL of an API process serving the store at ``url``; stopped on exit."""
     port = free_port()
-    process = subprocess.Popen(  # noqa: S603
+    process = subprocess.Popen(
         [sys.executable, "-m", "bench.server", url, str(port)],
         env={**os.environ, "PODIUM_LOG_LEVEL": "WARNING"},
     )

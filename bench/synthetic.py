@@ -209,14 +209,16 @@ ROLLUP_COLUMNS = (
 TOTAL_COLUMNS = ("competition_id", "model_id", "param_id", "count", "total", "failed")
 
 
-def bulk_insert(url: str, table: str, columns: Sequence[str], rows: Iterable[tuple[Any, ...]]) -> None:
+def bulk_insert(
+    url: str, table: str, columns: Sequence[str], rows: Iterable[tuple[Any, ...]]
+) -> None:
     """Rows into ``table``: COPY on PostgreSQL, one executemany per chunk on SQLite."""
     names = ", ".join(f'"{name}"' for name in columns)
     if url.startswith("sqlite"):
         connection = sqlite3.connect(sqlite_path(url))
         try:
             marks = ", ".join("?" for _ in columns)
-            statement = f'INSERT INTO "{table}" ({names}) VALUES ({marks})'  # noqa: S608
+            statement = f'INSERT INTO "{table}" ({names}) VALUES ({marks})'
             batch: list[tuple[Any, ...]] = []
             for row in rows:
                 batch.append(row)

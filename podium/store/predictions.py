@@ -10,7 +10,7 @@ from sqlalchemy import Row, Select, func, select, tuple_
 from sqlalchemy.orm import Session
 
 from podium.domain.predictions import PredictionStatus
-from podium.store.database import dialect_insert, json_text
+from podium.store.database import json_text
 from podium.store.roster import chunked
 from podium.store.tables import ParamRow, PredictionRow
 
@@ -37,6 +37,7 @@ class Outcome(NamedTuple):
     score_failed_reason: str | None
     scored_at: int
     pk: int
+
 
 _OUTCOMES_SQLITE = (
     "UPDATE predictions SET status = ?, truth = ?, score_value = ?, score_success = ?, "
