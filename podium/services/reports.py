@@ -169,6 +169,27 @@ def score_history(
         )
 
 
+def score_points(
+    db: Database,
+    *,
+    competition_id: str,
+    model_ids: Sequence[str] | None,
+    start_ms: int,
+    end_ms: int,
+) -> list[dict[str, Any]]:
+    """Each model's overall scores per snapshot, without the per-param detail."""
+    _check_models(db, competition_id, model_ids)
+    with db.read() as session:
+        rows = ScoreRepository(session).snapshot_points(
+            competition_id,
+            model_ids=model_ids,
+            start_ms=start_ms,
+            end_ms=end_ms,
+            limit=MAX_SNAPSHOT_ROWS,
+        )
+    return [dict(row._mapping) for row in rows]
+
+
 def param_score_history(
     db: Database,
     *,

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import case, delete, func, select
+from sqlalchemy import Row, case, delete, func, select
 from sqlalchemy.orm import Session
 
 from podium.domain.rollups import RollupDelta
@@ -205,3 +205,31 @@ class ScoreRepository:
             ModelScoreSnapshotRow.model_id, ModelScoreSnapshotRow.performed_at
         ).limit(limit)
         return list(self.session.scalars(statement))
+
+    def snapshot_points(
+        self,
+        competition_id: str,
+        *,
+        model_ids: Sequence[str] | None,
+        start_ms: int,
+        end_ms: int,
+        limit: int,
+    ) -> list[Row[Any]]:
+        """Like ``snapshots``, without the per-param scores: plain rows, no ORM objects."""
+        snapshot = ModelScoreSnapshotRow
+        statement = select(
+            snapshot.model_id,
+            snapshot.performed_at,
+            snapshot.score_recent,
+            snapshot.score_steady,
+            snapshot.score_anchor,
+            snapshot.prediction_count,
+        ).where(
+            snapshot.competition_id == competition_id,
+            snapshot.performed_at >= start_ms,
+            snapshot.performed_at <= end_ms,
+        )
+        if model_ids:
+            statement = statement.where(snapshot.model_id.in_(model_ids))
+        statement = statement.order_by(snapshot.model_id, snapshot.performed_at).limit(limit)
+        return list(self.session.connection().execute(statement))

@@ -119,7 +119,7 @@ def models_global(
 ) -> Response:
     """Each model's overall window scores over time: one row per model and snapshot."""
     start_ms, end_ms = time_range(start, end, now_ms)
-    rows = reports.score_history(
+    rows = reports.score_points(
         db,
         competition_id=competition,
         model_ids=model_ids_of(project_ids),
