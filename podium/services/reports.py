@@ -65,6 +65,13 @@ def leaderboard(
 
 
 @dataclass(frozen=True, slots=True)
+class LeaderboardVersion:
+    id: str
+    revision: int
+    created_at: int
+
+
+@dataclass(frozen=True, slots=True)
 class LeaderboardBody:
     """A persisted leaderboard serialized once: its ETag, when it was built, its JSON."""
 
@@ -90,33 +97,34 @@ class LeaderboardBodies:
         self._lock = threading.Lock()
 
     @staticmethod
-    def etag_of(row: LeaderboardRow) -> str:
-        return f'"{row.id}.{row.revision}"'
+    def etag_of(version: LeaderboardVersion) -> str:
+        return f'"{version.id}.{version.revision}"'
 
     def latest(
         self, db: Database, *, competition_id: str, category: str = OVERALL_CATEGORY
-    ) -> tuple[LeaderboardRow | None, LeaderboardBody | None]:
-        """The latest leaderboard's row, and its body when it is already serialized."""
+    ) -> tuple[LeaderboardVersion | None, LeaderboardBody | None]:
+        """The latest leaderboard's version, and its body when it is already serialized."""
         with db.read() as session:
-            row = LeaderboardRepository(session).latest(competition_id, category=category)
+            row = LeaderboardRepository(session).latest_version(competition_id, category=category)
         if row is None:
             return None, None
+        version = LeaderboardVersion(row.id, row.revision, row.created_at)
         with self._lock:
-            return row, self._bodies.get((row.id, row.revision))
+            return version, self._bodies.get((version.id, version.revision))
 
-    def body(self, db: Database, row: LeaderboardRow) -> LeaderboardBody:
+    def body(self, db: Database, version: LeaderboardVersion) -> LeaderboardBody:
         with db.read() as session:
-            entries = LeaderboardRepository(session).entries(row.id)
+            entries = LeaderboardRepository(session).entries(version.id)
         body = LeaderboardBody(
-            id=row.id,
-            etag=self.etag_of(row),
-            created_at=row.created_at,
+            id=version.id,
+            etag=self.etag_of(version),
+            created_at=version.created_at,
             json=_ENTRIES.dump_json(
                 [LeaderboardEntryOut.model_validate(entry) for entry in entries]
             ),
         )
         with self._lock:
-            self._bodies[(row.id, row.revision)] = body
+            self._bodies[(version.id, version.revision)] = body
             while len(self._bodies) > self.size:
                 self._bodies.popitem(last=False)
         return body
