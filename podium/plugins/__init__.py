@@ -1,6 +1,6 @@
 """Plugins: the kinds Podium knows, their protocols, and its built-in implementations.
 
-``SCORING_FUNCTIONS``, ``RESOLVERS`` and ``RANKERS`` find plugins by entry-point name (the
+``SCORING_FUNCTIONS``, ``RESOLVERS``, ``RANKERS`` and ``METRICS`` find plugins by entry-point name (the
 built-ins included) or ``module:attr`` string; see ``podium.plugins.registry``.
 """
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import inspect
 
-from podium.plugins.protocols import Ranker, Resolver, ScoringFunction
+from podium.plugins.protocols import Metric, Ranker, Resolver, ScoringFunction
 from podium.plugins.registry import PluginKind
 
 
@@ -36,6 +36,10 @@ RANKERS: PluginKind[Ranker] = PluginKind(
     kind="ranker", group="podium.rankers", check=_has_method("rank")
 )
 
-PLUGIN_KINDS: tuple[PluginKind[object], ...] = (SCORING_FUNCTIONS, RESOLVERS, RANKERS)  # type: ignore[assignment]
+METRICS: PluginKind[Metric] = PluginKind(
+    kind="metric", group="podium.metrics", check=_has_method("compute")
+)
 
-__all__ = ["PLUGIN_KINDS", "RANKERS", "RESOLVERS", "SCORING_FUNCTIONS", "PluginKind"]
+PLUGIN_KINDS: tuple[PluginKind[object], ...] = (SCORING_FUNCTIONS, RESOLVERS, RANKERS, METRICS)  # type: ignore[assignment]
+
+__all__ = ["METRICS", "PLUGIN_KINDS", "RANKERS", "RESOLVERS", "SCORING_FUNCTIONS", "PluginKind"]

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple, TypeVar
 
-from sqlalchemy import Row, Select, func, select, tuple_
+from sqlalchemy import Row, Select, func, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from podium.domain.predictions import PredictionStatus
@@ -165,8 +165,13 @@ class PredictionRepository:
         # Core, not ORM: plain rows, without the ORM's per-row loading.
         return list(self.session.connection().execute(statement))
 
-    def write_outcomes(self, outcomes: Sequence[Outcome]) -> None:
-        """Bulk update by primary key.
+    def write_outcomes(self, updates: Sequence[dict[str, Any]]) -> None:
+        """Bulk update by primary key: each dict has ``pk`` and the columns to set."""
+        if updates:
+            self.session.execute(update(PredictionRow), list(updates))
+
+    def write_scored(self, outcomes: Sequence[Outcome]) -> None:
+        """The score worker's outcomes, by primary key.
 
         One statement per batch: ``UPDATE … FROM unnest(arrays)`` on PostgreSQL (one round
         trip), the driver's ``executemany`` on SQLite (no ORM bookkeeping per row).
