@@ -143,11 +143,29 @@ def unranked_reasons(session: Session, competition: CompetitionRow) -> dict[str,
 
 def latest_leaderboard_version(
     db: Database, *, competition_id: str, category: str = OVERALL_CATEGORY
-) -> Row[str, int, int] | None:
-    """``(id, revision, created_at)`` of the latest leaderboard: what a poller's ETag is checked
-    against before anything else is read."""
+) -> tuple[Row[str, int, int] | None, tuple[Any, ...]]:
+    """The latest leaderboard's ``(id, revision, created_at)``, and a key that changes whenever
+    what ``leaderboard`` returns for it may change: the board (id, revision), the board its rank
+    changes are taken against, and the competition's revision (bumped by every roster change
+    and rescore). Three indexed reads, nothing else: what a poller's ETag and a cached body are
+    checked against."""
     with db.read() as session:
-        return LeaderboardRepository(session).latest_version(competition_id, category=category)
+        boards = LeaderboardRepository(session)
+        latest = boards.latest_version(competition_id, category=category)
+        if latest is None:
+            return None, ()
+        earlier = boards.latest_version(
+            competition_id, category=category, at_ms=latest.created_at - RANK_CHANGE_SPAN_MS
+        )
+        revision = CompetitionRepository(session).get(competition_id).revision
+    return latest, (
+        competition_id,
+        category,
+        latest.id,
+        latest.revision,
+        earlier.id if earlier is not None else None,
+        revision,
+    )
 
 
 def players(db: Database) -> list[PlayerRow]:
