@@ -45,6 +45,8 @@ from podium.errors import (
     PluginNotFoundError,
     PodiumError,
     Problem,
+    RateLimitedError,
+    UnauthorizedError,
 )
 from podium.plugins.protocols import Metric, MetricPoint, Resolver, ScoringFunction, TruthSource
 
@@ -80,11 +82,13 @@ __all__ = [
     "Problem",
     "Ranker",
     "RankingRule",
+    "RateLimitedError",
     "Resolver",
     "Role",
     "ScoringFunction",
     "TimeSeries",
     "TruthSource",
+    "UnauthorizedError",
     "WeightedRanker",
     "WindowScores",
     "WindowSpec",

@@ -168,9 +168,9 @@ def latest_leaderboard_version(
     )
 
 
-def players(db: Database) -> list[PlayerRow]:
+def players(db: Database, *, tenant_id: str | None = None) -> list[PlayerRow]:
     with db.read() as session:
-        return RosterRepository(session).players()
+        return RosterRepository(session).players(tenant_id=tenant_id)
 
 
 def models(db: Database, *, competition_id: str) -> list[tuple[ModelRow, PlayerRow]]:

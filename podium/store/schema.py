@@ -4,7 +4,7 @@ Alembic (``migrations/env.py``) and the tests read ``metadata`` from here. A new
 is imported below, once.
 """
 
-from podium.store import report_tables, tables  # noqa: F401 - imported for their tables
+from podium.store import api_keys, report_tables, tables  # noqa: F401 - imported for their tables
 from podium.store.tables import metadata
 
 __all__ = ["metadata"]
