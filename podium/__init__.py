@@ -45,6 +45,8 @@ from podium.errors import (
     PluginNotFoundError,
     PodiumError,
     Problem,
+    RateLimitedError,
+    UnauthorizedError,
 )
 from podium.plugins.protocols import Metric, MetricPoint, Resolver, ScoringFunction, TruthSource
 from podium.plugins.scorer_protocol import (
@@ -88,6 +90,7 @@ __all__ = [
     "Problem",
     "Ranker",
     "RankingRule",
+    "RateLimitedError",
     "Resolver",
     "Role",
     "ScorerProtocol",
@@ -96,6 +99,7 @@ __all__ = [
     "ScoringResult",
     "TimeSeries",
     "TruthSource",
+    "UnauthorizedError",
     "WeightedRanker",
     "WeightedScorer",
     "WindowScores",

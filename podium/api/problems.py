@@ -58,7 +58,9 @@ async def _on_validation_error(_request: Request, error: Exception) -> JSONRespo
 async def _on_podium_error(_request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, PodiumError)
     problems = error.problems if isinstance(error, InvalidInputError | ConflictError) else ()
-    return problem_response(error.status_code, error.code, error.message, problems)
+    response = problem_response(error.status_code, error.code, error.message, problems)
+    response.headers.update(error.headers)
+    return response
 
 
 async def _on_http_error(_request: Request, error: Exception) -> JSONResponse:

@@ -7,6 +7,7 @@ from podium.cli import (  # noqa: F401 - imported for their commands
     database,
     exporting,
     importing,
+    keys,
     leaderboards,
     plugins,
     rescore,

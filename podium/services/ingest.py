@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from typing import Any
 
+from podium.domain.access import DEFAULT_TENANT
 from podium.domain.timestamps import MS_PER_SECOND
 from podium.errors import ConflictError, InvalidInputError, Problem
 from podium.schemas.common import instant_ms
@@ -60,13 +61,30 @@ def _dedupe(
 
 
 # players, models, params -------------------------------------------------------------------
-def register_players(db: Database, *, players: Sequence[PlayerIn], now_ms: int) -> int:
+def register_players(
+    db: Database, *, players: Sequence[PlayerIn], now_ms: int, tenant_id: str = DEFAULT_TENANT
+) -> int:
     rows = {
-        player.id: {"id": player.id, "name": player.name, "created_at": now_ms}
+        player.id: {
+            "id": player.id,
+            "tenant_id": tenant_id,
+            "name": player.name,
+            "created_at": now_ms,
+        }
         for player in players
     }
     with db.write() as session:
-        RosterRepository(session).upsert_players(list(rows.values()))
+        roster = RosterRepository(session)
+        tenants = roster.player_tenants(rows)
+        _refuse_if(
+            [
+                Problem("id", f"player id {player.id!r} is not available", index)
+                for index, player in enumerate(players)
+                if tenants.get(player.id, tenant_id) != tenant_id
+            ],
+            noun="player",
+        )
+        roster.upsert_players(list(rows.values()))
     return len(players)
 
 
@@ -74,9 +92,16 @@ def register_models(
     db: Database, *, competition_id: str, models: Sequence[ModelIn], now_ms: int
 ) -> int:
     with db.write() as session:
-        CompetitionRepository(session).get(competition_id)
+        competition = CompetitionRepository(session).get(competition_id)
         roster = RosterRepository(session)
-        known_players = roster.existing_player_ids(model.player_id for model in models)
+        # A competition's models belong to players of its own tenant.
+        known_players = {
+            player_id
+            for player_id, tenant in roster.player_tenants(
+                model.player_id for model in models
+            ).items()
+            if tenant == competition.tenant_id
+        }
         stored = roster.model_rows(model.id for model in models)
         problems = []
         for index, model in enumerate(models):
@@ -213,32 +238,26 @@ def ingest_predictions(
 
         unique, problems = _dedupe(rows, lambda row: row["id"], same_prediction, "id")
         _refuse_if(problems, noun="prediction")
+        # Insert first, then compare only the rows that were already stored (a retry): a
+        # conflict raises, and the transaction, insert included, rolls back.
         repository = PredictionRepository(session)
-        stored = repository.existing(competition_id, (row["id"] for row in unique))
-        fresh = []
-        conflicts = []
-        for row in unique:
-            existing = stored.get(row["id"])
-            if existing is None:
-                fresh.append(row)
-            elif not same_prediction(dict(existing._mapping), row):
-                conflicts.append(
-                    Problem(
-                        "id",
-                        f"prediction {row['id']!r} is stored with other content",
-                        row["_index"],
-                    )
-                )
+        inserted = repository.insert_missing(unique)
+        repeated = [row for row in unique if row["id"] not in inserted]
+        stored = repository.existing(competition_id, (row["id"] for row in repeated))
+        conflicts = [
+            Problem("id", f"prediction {row['id']!r} is stored with other content", row["_index"])
+            for row in repeated
+            if not same_prediction(dict(stored[row["id"]]._mapping), row)
+        ]
         if conflicts:
             raise ConflictError(
                 f"{len(conflicts)} prediction id(s) already used for other content; nothing was stored",
                 conflicts,
             )
-        for row in fresh:
-            del row["_index"]
-        repository.insert_many(fresh)
     return IngestResult(
-        received=len(predictions), stored=len(fresh), duplicates=len(predictions) - len(fresh)
+        received=len(predictions),
+        stored=len(inserted),
+        duplicates=len(predictions) - len(inserted),
     )
 
 
