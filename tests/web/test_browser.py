@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
@@ -25,6 +26,18 @@ def page(chromium: Any) -> Iterator[Any]:
     tab.set_default_timeout(15_000)
     yield tab
     context.close()
+
+
+def wait_until(check: Callable[[], bool], timeout_s: float = 15.0) -> None:
+    """Poll from Python: the pages' Content-Security-Policy forbids Playwright's eval'd waits."""
+    deadline = time.monotonic() + timeout_s
+    while not check():
+        assert time.monotonic() < deadline, "the page did not change in time"
+        time.sleep(0.1)
+
+
+def live(page: Any) -> bool:
+    return bool(page.locator("#main").get_attribute("data-live") == "connected")
 
 
 def ranked_models(page: Any, table: str = "#leaderboard") -> list[str]:
@@ -66,17 +79,17 @@ def test_leaderboard_links_to_a_model_page_with_drawn_charts(
 
 def test_a_page_updates_itself_after_a_scoring_cycle(live_server: LiveServer, page: Any) -> None:
     page.goto(live_server.url + "/competitions/c1")
-    page.wait_for_function("document.getElementById('main').dataset.live === 'connected'")
+    wait_until(lambda: live(page))
     before = page.locator("#leaderboard-time").get_attribute("data-leaderboard-id")
     scored.add_hour(live_server.database, 4, errors=REVERSED)
     scored.add_hour(live_server.database, 5, errors=REVERSED)
-    page.wait_for_function(
-        "before => document.getElementById('leaderboard-time').dataset.leaderboardId !== before",
-        arg=before,
+    wait_until(
+        lambda: (
+            page.locator("#main").get_attribute("data-refreshed-for")
+            == "LBR_c1_overall_1767589200000"
+        )
     )
-    page.wait_for_function(
-        "document.getElementById('main').dataset.refreshedFor === 'LBR_c1_overall_1767589200000'"
-    )
+    assert page.locator("#leaderboard-time").get_attribute("data-leaderboard-id") != before
     # mean squared errors over the five hours: fair 0.25, wild 2.4, sharp 3.6
     assert ranked_models(page) == ["fair", "wild", "sharp"]
     assert page.locator('tr[data-model="sharp"] .change.down').count() == 1
@@ -168,13 +181,11 @@ def test_a_challenge_page_updates_itself_after_an_attempt(
 
     attempt("ann", 5_000)
     page.goto(f"{live_server.url}/challenges/{challenge_id}")
-    page.wait_for_function("document.getElementById('main').dataset.live === 'connected'")
+    wait_until(lambda: live(page))
     assert page.locator("#challenge-leaderboard tbody tr").count() == 1
     assert page.locator("#first-blood").inner_text().startswith("ann")
     attempt("bob", 2_000)
-    page.wait_for_function(
-        "document.querySelectorAll('#challenge-leaderboard tbody tr').length === 2"
-    )
+    wait_until(lambda: page.locator("#challenge-leaderboard tbody tr").count() == 2)
     order = page.locator("#challenge-leaderboard tbody tr").evaluate_all(
         "rows => rows.map(r => r.dataset.player)"
     )
