@@ -1,0 +1,90 @@
+"""Event detection: first blood and record beaten from the previous record and the head."""
+
+from __future__ import annotations
+
+import pytest
+
+from podium.domain.challenge_events import (
+    ChallengeRecord,
+    EventType,
+    detect_events,
+    find_head,
+    record_order,
+)
+
+
+def record(
+    player: str, attempt: str, order: float, at: int = 0, score: float | None = None
+) -> ChallengeRecord:
+    return ChallengeRecord(player, attempt, score, at, (0.0, order))
+
+
+def test_first_success_is_first_blood() -> None:
+    [event] = detect_events("ch", None, record("ann", "a1", 5.0, at=7, score=5))
+    assert event.type is EventType.FIRST_BLOOD
+    assert event.end_user_id == "ann"
+    assert event.occurred_at == 7
+    assert event.dedupe_key == "first_blood"
+    assert event.payload["record"]["end_user_id"] == "ann"
+
+
+def test_better_head_beats_the_record_with_previous_and_new() -> None:
+    previous = record("ann", "a1", 5.0, score=5)
+    [event] = detect_events("ch", previous, record("bob", "a2", 3.0, at=9, score=3))
+    assert event.type is EventType.RECORD_BEATEN
+    assert event.payload["previous_record"]["end_user_id"] == "ann"
+    assert event.payload["new_record"]["end_user_id"] == "bob"
+    assert event.payload["new_record"]["score"] == 3
+    assert event.dedupe_key == "record:a2"
+
+
+@pytest.mark.parametrize(
+    ("previous", "head"),
+    [
+        pytest.param(None, None, id="no-success-yet"),
+        pytest.param(record("ann", "a1", 5.0), record("ann", "a1", 5.0), id="same-head"),
+        pytest.param(record("ann", "a1", 5.0), record("bob", "a2", 5.0), id="tie-keeps-record"),
+        pytest.param(record("ann", "a1", 5.0), record("bob", "a2", 6.0), id="worse-head"),
+        pytest.param(record("ann", "a1", 5.0), None, id="head-vanished"),
+    ],
+)
+def test_no_event(previous, head) -> None:  # type: ignore[no-untyped-def]
+    assert detect_events("ch", previous, head) == []
+
+
+def test_record_round_trips_through_its_payload() -> None:
+    original = record("ann", "a1", 5.0, at=3, score=1.5)
+    assert ChallengeRecord.from_payload(original.as_payload()) == original
+
+
+@pytest.mark.parametrize(
+    ("strategy", "better", "worse"),
+    [
+        ("first", {"created_at": 1}, {"created_at": 2}),
+        ("fastest", {"elapsed_ms": 10}, {"elapsed_ms": 11}),
+        ("fastest", {"elapsed_ms": 10}, {"elapsed_ms": None}),
+        ("fewest_tokens", {"tokens_total": 0}, {"tokens_total": 1}),
+        ("highest_rating", {"rating": 9}, {"rating": 8}),
+        ("custom", {"score": 2.0}, {"score": 1.0}),
+        ("custom", {"score": 0.0}, {"score": float("nan")}),
+    ],
+)
+def test_record_order_per_strategy(strategy, better, worse) -> None:  # type: ignore[no-untyped-def]
+    base = {
+        "created_at": 5,
+        "elapsed_ms": None,
+        "tokens_total": None,
+        "rating": None,
+        "score": None,
+    }
+    assert record_order(strategy, **{**base, **better}) < record_order(
+        strategy, **{**base, **worse}
+    )
+
+
+def test_head_ties_go_to_earliest_then_attempt_id() -> None:
+    late = record("ann", "a1", 5.0, at=9)
+    early = record("bob", "a3", 5.0, at=2)
+    same_time = record("cat", "a2", 5.0, at=2)
+    assert find_head([late, early, same_time]) == same_time
+    assert find_head([]) is None
