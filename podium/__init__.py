@@ -32,10 +32,18 @@ from podium.errors import (
     Problem,
 )
 from podium.plugins.protocols import Resolver, ScoringFunction, TruthSource
+from podium.plugins.scorer_protocol import (
+    AttemptMetrics,
+    ScorerProtocol,
+    ScoringContext,
+    ScoringResult,
+)
+from podium.plugins.weighted_scorer import WeightedScorer
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "AttemptMetrics",
     "BucketTotal",
     "ConfigurationError",
     "ConflictError",
@@ -63,9 +71,13 @@ __all__ = [
     "Ranker",
     "Resolver",
     "Role",
+    "ScorerProtocol",
+    "ScoringContext",
     "ScoringFunction",
+    "ScoringResult",
     "TimeSeries",
     "TruthSource",
+    "WeightedScorer",
     "WindowScores",
     "WindowSpec",
     "__version__",

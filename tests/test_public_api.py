@@ -18,6 +18,7 @@ PUBLIC_MODULES = (
     "podium.domain.windows",
     "podium.errors",
     "podium.plugins.protocols",
+    "podium.plugins.scorer_protocol",
 )
 # Public in their modules, but plumbing rather than API.
 INTERNAL = {"podium.domain.predictions.normalize_payload"}

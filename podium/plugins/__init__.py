@@ -1,6 +1,6 @@
 """Plugins: the kinds Podium knows, their protocols, and its built-in implementations.
 
-``SCORING_FUNCTIONS``, ``RESOLVERS`` and ``RANKERS`` find plugins by entry-point name (the
+``SCORING_FUNCTIONS``, ``RESOLVERS``, ``RANKERS`` and ``SCORERS`` find plugins by entry-point name (the
 built-ins included) or ``module:attr`` string; see ``podium.plugins.registry``.
 """
 
@@ -10,6 +10,9 @@ import inspect
 
 from podium.plugins.protocols import Ranker, Resolver, ScoringFunction
 from podium.plugins.registry import PluginKind
+from podium.plugins.scorer_protocol import ScorerProtocol
+from podium.plugins.weighted_scorer import PLUGIN_ID as WEIGHTED_SCORER_ID
+from podium.plugins.weighted_scorer import SEED_ENTRYPOINT as WEIGHTED_SCORER_SEED_ENTRYPOINT
 
 
 def _callable_or_class(found: object) -> str | None:
@@ -36,6 +39,14 @@ RANKERS: PluginKind[Ranker] = PluginKind(
     kind="ranker", group="podium.rankers", check=_has_method("rank")
 )
 
-PLUGIN_KINDS: tuple[PluginKind[object], ...] = (SCORING_FUNCTIONS, RESOLVERS, RANKERS)  # type: ignore[assignment]
+# Scorers of attempt challenges (``podium.plugins.scorer_protocol``).
+SCORERS: PluginKind[ScorerProtocol] = PluginKind(
+    kind="scorer",
+    group="podium.scorers",
+    check=_has_method("score"),
+    aliases={WEIGHTED_SCORER_SEED_ENTRYPOINT: WEIGHTED_SCORER_ID},
+)
 
-__all__ = ["PLUGIN_KINDS", "RANKERS", "RESOLVERS", "SCORING_FUNCTIONS", "PluginKind"]
+PLUGIN_KINDS: tuple[PluginKind[object], ...] = (SCORING_FUNCTIONS, RESOLVERS, RANKERS, SCORERS)  # type: ignore[assignment]
+
+__all__ = ["PLUGIN_KINDS", "RANKERS", "RESOLVERS", "SCORERS", "SCORING_FUNCTIONS", "PluginKind"]
