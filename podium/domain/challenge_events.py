@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from podium.domain.challenges import AttemptOutcome, ScoringStrategy, sort_value, strategy_value
+
 
 class EventType(StrEnum):
     FIRST_BLOOD = "challenge_first_blood"
@@ -31,7 +33,7 @@ class ChallengeRecord:
     """The head of a challenge leaderboard; ``order`` is its sort key (smaller is better)."""
 
     end_user_id: str
-    attempt_id: str
+    attempt_id: int
     score: float | None
     created_at: int
     order: tuple[float, ...]
@@ -49,7 +51,7 @@ class ChallengeRecord:
     def from_payload(payload: dict[str, Any]) -> ChallengeRecord:
         return ChallengeRecord(
             end_user_id=str(payload["end_user_id"]),
-            attempt_id=str(payload["attempt_id"]),
+            attempt_id=int(payload["attempt_id"]),
             score=payload.get("score"),
             created_at=int(payload["created_at"]),
             order=tuple(float(part) for part in payload["order"]),
@@ -104,34 +106,24 @@ def detect_events(
     ]
 
 
-def record_order(
-    strategy: str,
-    *,
-    created_at: int,
-    elapsed_ms: float | None,
-    tokens_total: float | None,
-    rating: float | None,
-    score: float | None,
-) -> tuple[float, ...]:
-    """The sort key of a successful attempt under a challenge strategy (smaller is better).
+def record_order(strategy: ScoringStrategy, attempt: AttemptOutcome) -> tuple[float, ...]:
+    """The sort key of a successful attempt as a record (smaller is better).
 
     Only the strategy's own result is in the key, so that an equal result never beats a record;
     a missing or NaN result sorts after every present one.
     """
-    metric: float | None
-    if strategy == "first":
-        metric = float(created_at)
-    elif strategy == "fastest":
-        metric = elapsed_ms
-    elif strategy == "fewest_tokens":
-        metric = tokens_total
-    elif strategy == "highest_rating":
-        metric = None if rating is None else -rating
-    else:
-        metric = None if score is None else -score
-    if metric is None or metric != metric:  # None or NaN
-        return (1.0, 0.0)
-    return (0.0, float(metric))
+    ordered = sort_value(strategy, strategy_value(strategy, attempt))
+    return (1.0, 0.0) if ordered is None else (0.0, ordered)
+
+
+def record_of(strategy: ScoringStrategy, attempt: AttemptOutcome) -> ChallengeRecord:
+    return ChallengeRecord(
+        end_user_id=attempt.end_user_id,
+        attempt_id=attempt.attempt_id,
+        score=strategy_value(strategy, attempt),
+        created_at=attempt.created_at,
+        order=record_order(strategy, attempt),
+    )
 
 
 def find_head(candidates: list[ChallengeRecord]) -> ChallengeRecord | None:

@@ -46,7 +46,7 @@ class CollectionStrategy(StrEnum):
 class SuccessfulAttempt:
     """The plain values of one successful attempt that a collection strategy looks at."""
 
-    attempt_id: str
+    attempt_id: int
     challenge_id: str
     end_user_id: str
     created_at: int
@@ -110,7 +110,7 @@ def best_attempts(
     wanted = set(challenge_ids) if challenge_ids is not None else None
     best: dict[tuple[str, str], SuccessfulAttempt] = {}
 
-    def key(attempt: SuccessfulAttempt) -> tuple[int, float, int, str]:
+    def key(attempt: SuccessfulAttempt) -> tuple[int, float, int, int]:
         value = metric(attempt)
         if value is None:
             return (1, 0.0, attempt.created_at, attempt.attempt_id)

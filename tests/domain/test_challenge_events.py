@@ -9,8 +9,10 @@ from podium.domain.challenge_events import (
     EventType,
     detect_events,
     find_head,
+    record_of,
     record_order,
 )
+from podium.domain.challenges import AttemptOutcome, ScoringStrategy
 
 
 def record(
@@ -20,7 +22,7 @@ def record(
 
 
 def test_first_success_is_first_blood() -> None:
-    [event] = detect_events("ch", None, record("ann", "a1", 5.0, at=7, score=5))
+    [event] = detect_events("ch", None, record("ann", 1, 5.0, at=7, score=5))
     assert event.type is EventType.FIRST_BLOOD
     assert event.end_user_id == "ann"
     assert event.occurred_at == 7
@@ -29,23 +31,23 @@ def test_first_success_is_first_blood() -> None:
 
 
 def test_better_head_beats_the_record_with_previous_and_new() -> None:
-    previous = record("ann", "a1", 5.0, score=5)
-    [event] = detect_events("ch", previous, record("bob", "a2", 3.0, at=9, score=3))
+    previous = record("ann", 1, 5.0, score=5)
+    [event] = detect_events("ch", previous, record("bob", 2, 3.0, at=9, score=3))
     assert event.type is EventType.RECORD_BEATEN
     assert event.payload["previous_record"]["end_user_id"] == "ann"
     assert event.payload["new_record"]["end_user_id"] == "bob"
     assert event.payload["new_record"]["score"] == 3
-    assert event.dedupe_key == "record:a2"
+    assert event.dedupe_key == "record:2"
 
 
 @pytest.mark.parametrize(
     ("previous", "head"),
     [
         pytest.param(None, None, id="no-success-yet"),
-        pytest.param(record("ann", "a1", 5.0), record("ann", "a1", 5.0), id="same-head"),
-        pytest.param(record("ann", "a1", 5.0), record("bob", "a2", 5.0), id="tie-keeps-record"),
-        pytest.param(record("ann", "a1", 5.0), record("bob", "a2", 6.0), id="worse-head"),
-        pytest.param(record("ann", "a1", 5.0), None, id="head-vanished"),
+        pytest.param(record("ann", 1, 5.0), record("ann", 1, 5.0), id="same-head"),
+        pytest.param(record("ann", 1, 5.0), record("bob", 2, 5.0), id="tie-keeps-record"),
+        pytest.param(record("ann", 1, 5.0), record("bob", 2, 6.0), id="worse-head"),
+        pytest.param(record("ann", 1, 5.0), None, id="head-vanished"),
     ],
 )
 def test_no_event(previous, head) -> None:  # type: ignore[no-untyped-def]
@@ -53,7 +55,7 @@ def test_no_event(previous, head) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_record_round_trips_through_its_payload() -> None:
-    original = record("ann", "a1", 5.0, at=3, score=1.5)
+    original = record("ann", 1, 5.0, at=3, score=1.5)
     assert ChallengeRecord.from_payload(original.as_payload()) == original
 
 
@@ -70,21 +72,30 @@ def test_record_round_trips_through_its_payload() -> None:
     ],
 )
 def test_record_order_per_strategy(strategy, better, worse) -> None:  # type: ignore[no-untyped-def]
-    base = {
-        "created_at": 5,
-        "elapsed_ms": None,
-        "tokens_total": None,
-        "rating": None,
-        "score": None,
-    }
-    assert record_order(strategy, **{**base, **better}) < record_order(
-        strategy, **{**base, **worse}
+    base = {"attempt_id": 1, "end_user_id": "ann", "succeeded": True, "created_at": 5}
+    first = AttemptOutcome(**{**base, **better})
+    second = AttemptOutcome(**{**base, **worse})
+    assert record_order(ScoringStrategy(strategy), first) < record_order(
+        ScoringStrategy(strategy), second
+    )
+
+
+def test_record_of_carries_the_strategy_value() -> None:
+    outcome = AttemptOutcome(
+        attempt_id=4, end_user_id="ann", succeeded=True, created_at=9, elapsed_ms=120
+    )
+    found = record_of(ScoringStrategy.FASTEST, outcome)
+    assert (found.end_user_id, found.attempt_id, found.score, found.created_at) == (
+        "ann",
+        4,
+        120.0,
+        9,
     )
 
 
 def test_head_ties_go_to_earliest_then_attempt_id() -> None:
-    late = record("ann", "a1", 5.0, at=9)
-    early = record("bob", "a3", 5.0, at=2)
-    same_time = record("cat", "a2", 5.0, at=2)
+    late = record("ann", 1, 5.0, at=9)
+    early = record("bob", 3, 5.0, at=2)
+    same_time = record("cat", 2, 5.0, at=2)
     assert find_head([late, early, same_time]) == same_time
     assert find_head([]) is None

@@ -22,7 +22,7 @@ _ids = iter(range(1_000_000))
 
 def attempt(player: str, challenge: str, at: int = 0, **metrics: float | None) -> SuccessfulAttempt:
     return SuccessfulAttempt(
-        attempt_id=f"a{next(_ids):06d}",
+        attempt_id=next(_ids),
         challenge_id=challenge,
         end_user_id=player,
         created_at=at,
