@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import inspect
 
+from podium.plugins.collection_scorer_protocol import CollectionScorerProtocol
 from podium.plugins.protocols import Ranker, Resolver, ScoringFunction
 from podium.plugins.registry import PluginKind
 from podium.plugins.scorer_protocol import ScorerProtocol
@@ -47,6 +48,25 @@ SCORERS: PluginKind[ScorerProtocol] = PluginKind(
     aliases={WEIGHTED_SCORER_SEED_ENTRYPOINT: WEIGHTED_SCORER_ID},
 )
 
-PLUGIN_KINDS: tuple[PluginKind[object], ...] = (SCORING_FUNCTIONS, RESOLVERS, RANKERS, SCORERS)  # type: ignore[assignment]
+# Scorers of collections with the ``custom`` strategy (``collection_scorer_protocol``).
+COLLECTION_SCORERS: PluginKind[CollectionScorerProtocol] = PluginKind(
+    kind="collection scorer", group="podium.collection_scorers", check=_has_method("score")
+)
 
-__all__ = ["PLUGIN_KINDS", "RANKERS", "RESOLVERS", "SCORERS", "SCORING_FUNCTIONS", "PluginKind"]
+PLUGIN_KINDS: tuple[PluginKind[object], ...] = (  # type: ignore[assignment]
+    SCORING_FUNCTIONS,
+    RESOLVERS,
+    RANKERS,
+    SCORERS,
+    COLLECTION_SCORERS,
+)
+
+__all__ = [
+    "COLLECTION_SCORERS",
+    "PLUGIN_KINDS",
+    "RANKERS",
+    "RESOLVERS",
+    "SCORERS",
+    "SCORING_FUNCTIONS",
+    "PluginKind",
+]
