@@ -58,12 +58,16 @@ def utc_day_start(now_ms: int) -> int:
     return now_ms - now_ms % DAY_MS
 
 
-def check_attempt(limits: AttemptLimits, earlier: Sequence[int], now_ms: int) -> LimitDecision:
-    """Whether one more attempt at ``now_ms`` is allowed after the ``earlier`` ones."""
-    if (
-        limits.max_attempts_per_player is not None
-        and len(earlier) >= limits.max_attempts_per_player
-    ):
+def check_attempt(
+    limits: AttemptLimits, earlier: Sequence[int], now_ms: int, *, total: int | None = None
+) -> LimitDecision:
+    """Whether one more attempt at ``now_ms`` is allowed after the ``earlier`` ones.
+
+    ``earlier`` needs only the attempts of the current UTC day and minute when ``total`` (the
+    count of all earlier attempts) is given.
+    """
+    count = len(earlier) if total is None else total
+    if limits.max_attempts_per_player is not None and count >= limits.max_attempts_per_player:
         return LimitDecision(False, "max_attempts_per_player", None)
     if limits.max_attempts_per_day is not None:
         day_start = utc_day_start(now_ms)
