@@ -30,6 +30,12 @@ from podium.errors import (
     PluginNotFoundError,
     PodiumError,
     Problem,
+    TooManyAttemptsError,
+)
+from podium.plugins.collection_scorer_protocol import (
+    ChallengeBest,
+    CollectionScorerProtocol,
+    CollectionScoringContext,
 )
 from podium.plugins.protocols import Resolver, ScoringFunction, TruthSource
 from podium.plugins.scorer_protocol import (
@@ -45,6 +51,9 @@ __version__ = "0.1.0"
 __all__ = [
     "AttemptMetrics",
     "BucketTotal",
+    "ChallengeBest",
+    "CollectionScorerProtocol",
+    "CollectionScoringContext",
     "ConfigurationError",
     "ConflictError",
     "DuePrediction",
@@ -76,6 +85,7 @@ __all__ = [
     "ScoringFunction",
     "ScoringResult",
     "TimeSeries",
+    "TooManyAttemptsError",
     "TruthSource",
     "WeightedScorer",
     "WindowScores",

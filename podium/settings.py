@@ -49,6 +49,23 @@ class Settings(BaseSettings):
         None, description="Competition the /reports routes show when none is named."
     )
     page_size_max: int = Field(1_000, ge=1, description="Cap on the `limit` of any listing.")
+    scorer_timeout_ms: int = Field(
+        5_000,
+        ge=10,
+        le=600_000,
+        description="Milliseconds a challenge scorer plugin may take, unless the challenge says.",
+    )
+    scorer_workers: int = Field(
+        2, ge=1, le=64, description="Worker processes that run sandboxed scorer plugins."
+    )
+    scorer_memory_limit_mb: int = Field(
+        1_024, ge=64, description="Address-space ceiling of each scorer worker process, in MiB."
+    )
+    scorer_sandbox: bool = Field(
+        True,
+        description="Run plugin scorers in worker processes; false runs them in the API "
+        "process (only for plugins you trust).",
+    )
     webhook_timeout: float = Field(
         5.0, gt=0, le=60, description="Seconds a webhook receiver has to answer one delivery."
     )

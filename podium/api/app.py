@@ -14,14 +14,36 @@ from typing import Protocol
 from fastapi import FastAPI
 
 from podium.api.problems import install_problem_handlers
-from podium.api.routes import competitions, health, ingest, reports, roster
+from podium.api.routes import (
+    challenge_events,
+    challenges,
+    collections,
+    competitions,
+    fair_play,
+    health,
+    ingest,
+    reports,
+    roster,
+    webhooks,
+)
 from podium.services.clock import Clock, wall_clock_ms
 from podium.settings import Settings
 from podium.store.database import Database
 
 log = logging.getLogger(__name__)
 
-ROUTERS = (health.router, competitions.router, roster.router, ingest.router, reports.router)
+ROUTERS = (
+    health.router,
+    competitions.router,
+    roster.router,
+    ingest.router,
+    reports.router,
+    challenges.router,
+    fair_play.router,
+    challenge_events.router,
+    collections.router,
+    webhooks.router,
+)
 
 
 class BackgroundJob(Protocol):

@@ -104,7 +104,15 @@ def rank_key(strategy: ScoringStrategy, attempt: AttemptOutcome) -> RankKey:
     return (ordered is None, 0.0 if ordered is None else ordered, attempt.created_at)
 
 
-def order_key(strategy: ScoringStrategy, attempt: AttemptOutcome) -> tuple[bool, float, int, int]:
+OrderKey = tuple[bool, float, int, int]
+
+
+def order_key_of(ordered: float | None, created_at: int, attempt_id: int) -> OrderKey:
+    """The total order of attempts from their stored parts (``ordered``: see ``sort_value``)."""
+    return (ordered is None, 0.0 if ordered is None else ordered, created_at, attempt_id)
+
+
+def order_key(strategy: ScoringStrategy, attempt: AttemptOutcome) -> OrderKey:
     return (*rank_key(strategy, attempt), attempt.attempt_id)
 
 

@@ -75,7 +75,9 @@ def score_collection_sandboxed(
         succeeded, score, reason = future.result(timeout=timeout_s + _GRACE_S)
     except concurrent.futures.TimeoutError:
         future.cancel()  # type: ignore[no-untyped-call]
-        raise ScorerFailedError(f"timed out after {timeout_s:g} s; the worker was replaced") from None
+        raise ScorerFailedError(
+            f"timed out after {timeout_s:g} s; the worker was replaced"
+        ) from None
     except pebble.ProcessExpired as error:
         raise ScorerFailedError(
             f"the worker process died (exit code {error.exitcode}); it was replaced"

@@ -60,13 +60,13 @@ def current_head(
     if bound is None:
         # Live: the stored standings are already in leaderboard order.
         entries = ChallengeEntryRow
-        query = select(entries.best_attempt_id).where(
+        live = select(entries.best_attempt_id).where(
             entries.challenge_id == challenge.id, entries.placed.is_(True)
         )
         if invisible:
-            query = query.where(entries.end_user_id.not_in(list(invisible)))
+            live = live.where(entries.end_user_id.not_in(list(invisible)))
         best_id = session.scalar(
-            query.order_by(
+            live.order_by(
                 entries.sort_value.is_(None),
                 entries.sort_value,
                 entries.best_created_at,
@@ -116,7 +116,9 @@ def publish_in(session: Session, *, challenge: ChallengeRow, now_ms: int) -> lis
     return stored
 
 
-def record_solve(session: Session, *, attempt: ChallengeAttemptRow, invisible: Sequence[str]) -> None:
+def record_solve(
+    session: Session, *, attempt: ChallengeAttemptRow, invisible: Sequence[str]
+) -> None:
     """Fix the player's solve position (dynamic value) at their first visible success."""
     if not attempt.succeeded or attempt.end_user_id in invisible:
         return

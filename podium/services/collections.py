@@ -77,7 +77,9 @@ def _checked_scoring(
         ]
         raise InvalidInputError(error.message, problems) from None
     except PluginError as error:
-        raise InvalidInputError(error.message, [Problem("scoring_plugin_id", error.message)]) from None
+        raise InvalidInputError(
+            error.message, [Problem("scoring_plugin_id", error.message)]
+        ) from None
     return plugin_id, checked
 
 
@@ -104,7 +106,9 @@ def _checked_challenges(
         seen.add(challenge_id)
         row = session.get(ChallengeRow, challenge_id)
         if row is None or row.tenant_id != tenant_id:
-            problems.append(Problem("challenge_ids", f"challenge {challenge_id!r} was not found", index))
+            problems.append(
+                Problem("challenge_ids", f"challenge {challenge_id!r} was not found", index)
+            )
     if problems:
         raise InvalidInputError.for_rows(problems, noun="challenge")
     return list(challenge_ids)
@@ -157,7 +161,9 @@ def update_collection(
             config = given.get("scoring_config")
             if config is None:
                 config = row.scoring_config if plugin_id == row.scoring_plugin_id else {}
-            row.scoring_plugin_id, row.scoring_config = _checked_scoring(strategy, plugin_id, config)
+            row.scoring_plugin_id, row.scoring_config = _checked_scoring(
+                strategy, plugin_id, config
+            )
             row.strategy = strategy.value
         if "dynamic_value" in given:
             row.dynamic_value = _checked_dynamic_value(strategy, changes.dynamic_value)

@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session
 from podium.domain.attempt_limits import MINUTE_MS, AttemptLimits, check_attempt, utc_day_start
 from podium.domain.freeze import visible_before
 from podium.errors import ForbiddenError, TooManyAttemptsError
-from podium.schemas.fair_play import ChallengeRulesIn, PlayerFlagsUpdate
 from podium.schemas.common import instant_ms
+from podium.schemas.fair_play import ChallengeRulesIn, PlayerFlagsUpdate
 from podium.store.challenge_tables import ChallengeAttemptRow, ChallengeRow
 from podium.store.challenges import ChallengeRepository
 from podium.store.collection_tables import ChallengeRulesRow, PlayerFlagsRow
@@ -112,7 +112,9 @@ def enforce_attempt_rules(session: Session, *, attempt: ChallengeAttemptRow, now
     )
     total = int(session.scalar(select(func.count()).select_from(table).where(*mine)) or 0)
     since = min(utc_day_start(now_ms), now_ms - MINUTE_MS)
-    recent = list(session.scalars(select(table.recorded_at).where(*mine, table.recorded_at >= since)))
+    recent = list(
+        session.scalars(select(table.recorded_at).where(*mine, table.recorded_at >= since))
+    )
     decision = check_attempt(limits, recent, now_ms, total=total)
     if decision.allowed:
         return

@@ -4,9 +4,10 @@ Alembic (``migrations/env.py``) and the tests read ``metadata`` from here. A new
 is imported below, once.
 """
 
-from podium.store import (
-    collection_tables,  # noqa: F401 - imported for its tables
-    tables,  # noqa: F401 - imported for its tables
+from podium.store import (  # noqa: F401 - imported for their tables
+    challenge_tables,
+    collection_tables,
+    tables,
 )
 from podium.store.tables import metadata
 

@@ -30,7 +30,9 @@ router = APIRouter(tags=["events"])
 RETRY_MS = 3_000
 STREAM_BATCH = 500
 
-TypeFilter = Annotated[list[EventType] | None, Query(alias="type", description="Repeat to keep several types.")]
+TypeFilter = Annotated[
+    list[EventType] | None, Query(alias="type", description="Repeat to keep several types.")
+]
 
 
 @router.get("/api/challenges/{challenge_id}/events")
@@ -40,7 +42,9 @@ def list_challenge_events(
     settings: SettingsDep,
     principal: ReadDep,
     event_type: TypeFilter = None,
-    since: Annotated[Instant | None, Query(description="Events that occurred at or after it.")] = None,
+    since: Annotated[
+        Instant | None, Query(description="Events that occurred at or after it.")
+    ] = None,
     limit: Annotated[int, Query(ge=1)] = 100,
 ) -> list[EventOut]:
     if limit > settings.page_size_max:

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Query, Response, status
 
 from podium.api.deps import AdminDep, DatabaseDep, NowDep, ReadDep, SettingsDep
 from podium.domain.access import Role
+from podium.domain.collections import CollectionStrategy
 from podium.domain.timestamps import from_ms
 from podium.errors import InvalidInputError
 from podium.schemas.collections import (
@@ -140,7 +141,7 @@ def collection_leaderboard(
     page = board.standings[offset : offset + _capped(limit, settings)]
     return CollectionLeaderboardOut(
         collection_id=board.collection.id,
-        strategy=board.collection.strategy,  # type: ignore[arg-type]
+        strategy=CollectionStrategy(board.collection.strategy),
         challenge_ids=board.challenge_ids,
         frozen=board.frozen,
         as_of=None if board.as_of is None else from_ms(board.as_of),

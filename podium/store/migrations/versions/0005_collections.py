@@ -1,7 +1,7 @@
 """collections, challenge events, webhooks and fair play (player flags, challenge rules)
 
 Revision ID: 0005_collections
-Revises: 0001_tournaments
+Revises: 0002_challenges
 Create Date: 2026-11-23 11:26:18.153855
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0005_collections"
-down_revision: str | None = "0001_tournaments"
+down_revision: str | None = "0002_challenges"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

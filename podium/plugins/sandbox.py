@@ -1,0 +1,161 @@
+"""Running scorer plugins in a pool of worker processes: real timeouts, a memory ceiling, crashes.
+
+A plugin is code the operator installed but may not have written. Each attempt is scored in a
+worker process of a `pebble <https://pypi.org/project/Pebble/>`_ ``ProcessPool``:
+
+- a plugin that runs past its timeout (an endless loop, a sleep) has its worker killed;
+- a worker's address space is capped (``RLIMIT_AS``), so a memory bomb gets ``MemoryError``;
+- a worker that dies (``os._exit``, a segfault) is noticed and replaced by the pool;
+- ``sys.exit`` and any other exception become a failure of that attempt only.
+
+In every case the caller gets ``ScorerFailedError`` with the reason (for the log, not for players)
+and the pool goes on serving the next attempts. Workers are forked from a forkserver, never
+from the (threaded) API process.
+"""
+
+from __future__ import annotations
+
+import atexit
+import concurrent.futures
+import json
+import multiprocessing
+import resource
+import threading
+from collections.abc import Mapping
+from typing import Any
+
+import pebble
+
+from podium.domain.challenges import read_scoring_result
+from podium.plugins.scorer_protocol import AttemptMetrics, ScorerProtocol, ScoringContext
+
+MIB = 1024 * 1024
+# Time a worker gets, beyond the plugin's timeout, to hand its result back before the caller
+# gives up waiting (the pool enforces the plugin's timeout itself).
+_GRACE_S = 30.0
+
+Scored = tuple[float, dict[str, Any] | None]
+
+
+class ScorerFailedError(Exception):
+    """A plugin failed to score an attempt; the message is for the operator's log."""
+
+
+_instances: dict[str, ScorerProtocol] = {}
+_instances_lock = threading.Lock()
+
+
+def _scorer(spec: str) -> ScorerProtocol:
+    """The plugin named ``spec``, loaded once per process."""
+    from podium.plugins import SCORERS  # the worker imports plugins lazily, on first use
+
+    with _instances_lock:
+        found = _instances.get(spec)
+        if found is None:
+            loaded = SCORERS.find(spec)
+            instance: Any = loaded() if isinstance(loaded, type) else loaded
+            _instances[spec] = found = instance
+        return found
+
+
+def score_here(
+    spec: str, config: Mapping[str, Any], metrics: AttemptMetrics, ctx: ScoringContext
+) -> Scored:
+    """Score in this process: the result checked, the score clamped to ≥ 0, details JSON-safe."""
+    result = _scorer(spec).score(metrics, dict(config), ctx)
+    score, details = read_scoring_result(result)
+    if details is not None:
+        details = json.loads(json.dumps(details, allow_nan=False, default=str))
+    return score, details
+
+
+def _score_in_worker(
+    spec: str, config: Mapping[str, Any], metrics: AttemptMetrics, ctx: ScoringContext
+) -> tuple[bool, Scored | None, str]:
+    try:
+        return True, score_here(spec, config, metrics, ctx), ""
+    except BaseException as error:  # SystemExit and MemoryError included
+        return False, None, f"{type(error).__name__}: {error}"[:1000]
+
+
+def _limit_memory(limit_bytes: int) -> None:
+    resource.setrlimit(resource.RLIMIT_AS, (limit_bytes, limit_bytes))
+
+
+class ScorerSandbox:
+    """A pool of scorer worker processes, started on first use."""
+
+    def __init__(self, *, workers: int, memory_limit_mb: int) -> None:
+        self.workers = workers
+        self.memory_limit_mb = memory_limit_mb
+        self._pool: pebble.ProcessPool | None = None
+        self._lock = threading.Lock()
+
+    def _running_pool(self) -> pebble.ProcessPool:
+        with self._lock:
+            if self._pool is None or not self._pool.active:
+                context = multiprocessing.get_context("forkserver")
+                context.set_forkserver_preload(["podium.plugins.sandbox"])
+                self._pool = pebble.ProcessPool(
+                    max_workers=self.workers,
+                    initializer=_limit_memory,
+                    initargs=(self.memory_limit_mb * MIB,),
+                    context=context,
+                )
+            return self._pool
+
+    def score(
+        self,
+        spec: str,
+        config: Mapping[str, Any],
+        metrics: AttemptMetrics,
+        ctx: ScoringContext,
+        *,
+        timeout_s: float,
+    ) -> Scored:
+        """The plugin's score in a worker, or ``ScorerFailedError`` saying why there is none."""
+        future = self._running_pool().schedule(
+            _score_in_worker, args=(spec, dict(config), dict(metrics), dict(ctx)), timeout=timeout_s
+        )
+        try:
+            succeeded, scored, reason = future.result(timeout=timeout_s + _GRACE_S)
+        except concurrent.futures.TimeoutError:
+            future.cancel()  # type: ignore[no-untyped-call]
+            raise ScorerFailedError(
+                f"timed out after {timeout_s:g} s; the worker was replaced"
+            ) from None
+        except pebble.ProcessExpired as error:
+            raise ScorerFailedError(
+                f"the worker process died (exit code {error.exitcode}); it was replaced"
+            ) from None
+        except Exception as error:
+            raise ScorerFailedError(f"{type(error).__name__}: {error}") from None
+        if not succeeded or scored is None:
+            raise ScorerFailedError(reason)
+        return scored
+
+    def close(self) -> None:
+        with self._lock:
+            if self._pool is not None:
+                self._pool.stop()  # type: ignore[no-untyped-call]
+                self._pool.join()
+                self._pool = None
+
+
+_shared: dict[tuple[int, int], ScorerSandbox] = {}
+_shared_lock = threading.Lock()
+
+
+def shared_sandbox(*, workers: int, memory_limit_mb: int) -> ScorerSandbox:
+    """The process's sandbox for these settings (one pool per process, closed at exit)."""
+    with _shared_lock:
+        key = (workers, memory_limit_mb)
+        if key not in _shared:
+            _shared[key] = ScorerSandbox(workers=workers, memory_limit_mb=memory_limit_mb)
+        return _shared[key]
+
+
+@atexit.register
+def _close_shared() -> None:
+    for sandbox in list(_shared.values()):
+        sandbox.close()

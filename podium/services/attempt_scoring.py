@@ -1,0 +1,130 @@
+"""Scoring one attempt: by the challenge's built-in strategy, or by its scorer plugin.
+
+Podium's own scorers (entry points of the ``podium`` distribution) are trusted and run in the
+calling process. Every other plugin runs in the sandbox (``podium.plugins.sandbox``) with the
+challenge's ``timeout_ms`` (default ``PODIUM_SCORER_TIMEOUT_MS``), unless
+``PODIUM_SCORER_SANDBOX=false``. A plugin that fails in any way leaves the attempt with
+``score=None`` and a generic ``failed_reason``; what went wrong is logged with the plugin id and
+the time it took, and never shown to players.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from podium.domain.challenges import AttemptOutcome, ScoringStrategy, builtin_score
+from podium.plugins import SCORERS
+from podium.plugins.sandbox import ScorerSandbox, score_here, shared_sandbox
+from podium.plugins.scorer_protocol import AttemptMetrics, ScoringContext
+from podium.settings import Settings
+from podium.store.challenge_tables import ChallengeRow
+
+log = logging.getLogger(__name__)
+
+FAILED_REASON = "the challenge's scorer could not score this attempt"
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreOutcome:
+    score: float | None
+    details: dict[str, Any] | None = None
+    failed_reason: str | None = None
+
+
+def scorer_spec(challenge: ChallengeRow) -> str | None:
+    """What names the challenge's scorer: its entrypoint, else its plugin id."""
+    return challenge.scoring_entrypoint or challenge.scoring_plugin_id
+
+
+_trusted: frozenset[str] | None = None
+_trusted_lock = threading.Lock()
+
+
+def is_trusted(spec: str) -> bool:
+    """Whether ``spec`` names one of Podium's own scorers (run in-process)."""
+    global _trusted
+    with _trusted_lock:
+        if _trusted is None:
+            _trusted = frozenset(
+                info.name for info in SCORERS.available() if info.distribution == "podium"
+            )
+        return SCORERS.aliases.get(spec, spec) in _trusted
+
+
+def attempt_metrics(attempt: AttemptOutcome) -> AttemptMetrics:
+    return {
+        "succeeded": attempt.succeeded,
+        "tokens_total": attempt.tokens_total,
+        "elapsed_ms": attempt.elapsed_ms,
+        "rating": attempt.rating,
+        "created_at": attempt.created_at,
+    }
+
+
+class AttemptScorer:
+    """Scores attempts of any challenge; one per process is enough."""
+
+    def __init__(self, *, default_timeout_ms: int, sandbox: ScorerSandbox | None) -> None:
+        self.default_timeout_ms = default_timeout_ms
+        self.sandbox = sandbox
+
+    @classmethod
+    def for_settings(cls, settings: Settings) -> AttemptScorer:
+        sandbox = (
+            shared_sandbox(
+                workers=settings.scorer_workers, memory_limit_mb=settings.scorer_memory_limit_mb
+            )
+            if settings.scorer_sandbox
+            else None
+        )
+        return cls(default_timeout_ms=settings.scorer_timeout_ms, sandbox=sandbox)
+
+    def timeout_ms(self, challenge: ChallengeRow) -> int:
+        return challenge.timeout_ms or self.default_timeout_ms
+
+    def score(
+        self, challenge: ChallengeRow, attempt: AttemptOutcome, *, tenant_id: str
+    ) -> ScoreOutcome:
+        strategy = ScoringStrategy(challenge.scoring_strategy)
+        if strategy is not ScoringStrategy.CUSTOM:
+            return ScoreOutcome(
+                score=builtin_score(strategy, attempt),
+                details={"strategy": strategy.value, "metric": strategy.metric},
+            )
+        spec = scorer_spec(challenge)
+        if spec is None:  # refused at creation; kept safe for rows written by other means
+            return ScoreOutcome(score=None, failed_reason=FAILED_REASON)
+        timeout_ms = self.timeout_ms(challenge)
+        ctx: ScoringContext = {
+            "tenant_id": tenant_id,
+            "app_id": challenge.app_id or "",
+            "workflow_id": challenge.workflow_id or "",
+            "challenge_id": challenge.id,
+            "end_user_id": attempt.end_user_id,
+            "timeout_ms": timeout_ms,
+        }
+        metrics = attempt_metrics(attempt)
+        started = time.perf_counter()
+        try:
+            if self.sandbox is None or is_trusted(spec):
+                score, details = score_here(spec, challenge.scoring_config, metrics, ctx)
+            else:
+                score, details = self.sandbox.score(
+                    spec, challenge.scoring_config, metrics, ctx, timeout_s=timeout_ms / 1000
+                )
+        except Exception as error:
+            log.warning(
+                "scorer %s (plugin id %s) failed on challenge %s after %.1f ms: %s: %s",
+                spec,
+                challenge.scoring_plugin_id,
+                challenge.id,
+                (time.perf_counter() - started) * 1000,
+                type(error).__name__,
+                error,
+            )
+            return ScoreOutcome(score=None, failed_reason=FAILED_REASON)
+        return ScoreOutcome(score=score, details=details)

@@ -1,0 +1,428 @@
+"""Challenges and their attempts: create, change, delete, record an attempt, read standings.
+
+Every call is scoped by the tenant of the principal: another tenant's challenge is "not found".
+A ``custom`` challenge's scorer and config are checked when the challenge is created or changed
+(the entrypoint must load, the config must pass the plugin's ``Config`` model; defaults are
+filled in). Recording an attempt scores it first (outside any transaction: a plugin may take
+seconds), then stores it and updates the player's standing in one transaction that holds the
+challenge's row lock, so that attempts of one challenge are applied in turn.
+
+``record_attempt`` returns a ``RecordedAttempt`` (the stored attempt, the player's rank before
+and after, the leader before and after) and calls each ``listener`` inside the transaction:
+collections and events hook in there.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from podium.domain.challenges import (
+    AttemptOutcome,
+    ScoringStrategy,
+    order_key_of,
+    sort_value,
+    strategy_value,
+)
+from podium.errors import (
+    ConflictError,
+    InvalidInputError,
+    NotFoundError,
+    PluginConfigError,
+    PluginError,
+    Problem,
+)
+from podium.plugins import SCORERS
+from podium.plugins.registry import validate_config
+from podium.schemas.challenges import AttemptCreate, ChallengeCreate, ChallengeUpdate
+from podium.schemas.common import instant_ms
+from podium.services.attempt_scoring import AttemptScorer
+from podium.store.challenge_tables import ChallengeAttemptRow, ChallengeEntryRow, ChallengeRow
+from podium.store.challenges import AttemptRepository, ChallengeRepository, StandingRepository
+from podium.store.database import Database
+
+_SCORING_FIELDS = ("scoring_strategy", "scoring_plugin_id", "scoring_entrypoint", "scoring_config")
+
+
+@dataclass(frozen=True, slots=True)
+class Scoring:
+    strategy: ScoringStrategy
+    plugin_id: str | None
+    entrypoint: str | None
+    config: dict[str, Any]
+
+
+def checked_scoring(
+    strategy: ScoringStrategy,
+    plugin_id: str | None,
+    entrypoint: str | None,
+    config: dict[str, Any] | None,
+) -> Scoring:
+    """The scoring of a challenge, checked now: the plugin loads, its config is valid."""
+    if strategy is not ScoringStrategy.CUSTOM:
+        for field, value in (
+            ("scoring_plugin_id", plugin_id),
+            ("scoring_entrypoint", entrypoint),
+            ("scoring_config", config or None),
+        ):
+            if value is not None:
+                raise InvalidInputError.for_field(
+                    field, f"only a custom challenge has a scorer; this one is {strategy.value!r}"
+                )
+        return Scoring(strategy, None, None, {})
+    if entrypoint is None and plugin_id is None:
+        raise InvalidInputError.for_field(
+            "scoring_entrypoint",
+            "a custom challenge names its scorer: scoring_entrypoint ('module:Class') "
+            "or scoring_plugin_id",
+        )
+    field, spec = (
+        ("scoring_entrypoint", entrypoint) if entrypoint else ("scoring_plugin_id", plugin_id)
+    )
+    assert spec is not None
+    try:
+        found = SCORERS.find(spec)
+    except PluginError as error:
+        raise InvalidInputError(error.message, [Problem(field, error.message)]) from None
+    if entrypoint is not None and plugin_id is not None:
+        # A plugin id naming a known scorer must name the same one as the entrypoint; any
+        # other plugin id is the operator's label for it.
+        known = {info.name for info in SCORERS.available()} | set(SCORERS.aliases)
+        if plugin_id in known and SCORERS.find(plugin_id) is not found:
+            raise InvalidInputError.for_field(
+                "scoring_plugin_id",
+                f"{plugin_id!r} is another scorer than scoring_entrypoint {entrypoint!r}",
+            )
+    try:
+        settings = validate_config(found, dict(config or {}), plugin=spec, kind=SCORERS.kind)
+    except PluginConfigError as error:
+        problems = [
+            Problem(problem.field.replace("config", "scoring_config", 1), problem.message)
+            for problem in error.problems
+        ]
+        shown = "; ".join(f"{problem.field}: {problem.message}" for problem in problems)
+        raise InvalidInputError(f"scorer {spec!r}: invalid config: {shown}", problems) from None
+    return Scoring(strategy, plugin_id or spec, entrypoint, settings)
+
+
+def create_challenge(
+    db: Database, *, tenant_id: str, spec: ChallengeCreate, now_ms: int
+) -> ChallengeRow:
+    scoring = checked_scoring(
+        spec.scoring_strategy, spec.scoring_plugin_id, spec.scoring_entrypoint, spec.scoring_config
+    )
+    row = ChallengeRow(
+        id=uuid.uuid4().hex,
+        tenant_id=tenant_id,
+        app_id=spec.app_id,
+        workflow_id=spec.workflow_id,
+        name=spec.name,
+        description=spec.description,
+        goal=spec.goal,
+        is_active=spec.is_active,
+        scoring_strategy=scoring.strategy.value,
+        scoring_plugin_id=scoring.plugin_id,
+        scoring_entrypoint=scoring.entrypoint,
+        scoring_config=scoring.config,
+        timeout_ms=spec.timeout_ms,
+        revision=0,
+        created_at=now_ms,
+        updated_at=now_ms,
+    )
+    with db.write() as session:
+        ChallengeRepository(session).add(row)
+    return row
+
+
+def update_challenge(
+    db: Database, *, tenant_id: str, challenge_id: str, changes: ChallengeUpdate, now_ms: int
+) -> ChallengeRow:
+    given = changes.model_dump(exclude_unset=True)
+    with db.write() as session:
+        challenges = ChallengeRepository(session)
+        row = challenges.lock(challenge_id, tenant_id=tenant_id)
+        for field in ("name", "description", "goal", "is_active"):
+            if given.get(field) is not None:
+                setattr(row, field, given[field])
+        for field in ("app_id", "workflow_id", "timeout_ms"):
+            if field in given:
+                setattr(row, field, given[field])
+        if any(field in given for field in _SCORING_FIELDS):
+            strategy = ScoringStrategy(given.get("scoring_strategy") or row.scoring_strategy)
+            switched = strategy.value != row.scoring_strategy
+
+            def current(field: str) -> Any:
+                # A new strategy starts from nothing; otherwise unsent fields are kept.
+                return (
+                    given[field] if field in given else (None if switched else getattr(row, field))
+                )
+
+            plugin_id, entrypoint = current("scoring_plugin_id"), current("scoring_entrypoint")
+            if "scoring_entrypoint" in given and "scoring_plugin_id" not in given:
+                plugin_id = None  # a new entrypoint: the old plugin id no longer describes it
+            scoring = checked_scoring(strategy, plugin_id, entrypoint, current("scoring_config"))
+            changed = (
+                scoring.strategy.value,
+                scoring.plugin_id,
+                scoring.entrypoint,
+                scoring.config,
+            ) != (
+                row.scoring_strategy,
+                row.scoring_plugin_id,
+                row.scoring_entrypoint,
+                row.scoring_config,
+            )
+            if changed and AttemptRepository(session).list(challenge_id=row.id, limit=1):
+                raise ConflictError(
+                    f"challenge {row.id!r} has attempts: its scoring can no longer change "
+                    "(create a new challenge instead)",
+                    [Problem("scoring_strategy", "the challenge has attempts")],
+                )
+            row.scoring_strategy = scoring.strategy.value
+            row.scoring_plugin_id = scoring.plugin_id
+            row.scoring_entrypoint = scoring.entrypoint
+            row.scoring_config = scoring.config
+        row.updated_at = now_ms
+        session.flush()
+        return row
+
+
+def get_challenge(
+    db: Database, *, tenant_id: str, challenge_id: str, include_inactive: bool
+) -> ChallengeRow:
+    with db.read() as session:
+        return _visible(ChallengeRepository(session), tenant_id, challenge_id, include_inactive)
+
+
+def _visible(
+    challenges: ChallengeRepository, tenant_id: str, challenge_id: str, include_inactive: bool
+) -> ChallengeRow:
+    row = challenges.get(challenge_id, tenant_id=tenant_id)
+    if not row.is_active and not include_inactive:
+        raise NotFoundError("challenge", challenge_id)  # inactive ones are hidden from players
+    return row
+
+
+def list_challenges(
+    db: Database, *, tenant_id: str, include_inactive: bool, limit: int, offset: int
+) -> list[ChallengeRow]:
+    with db.read() as session:
+        return ChallengeRepository(session).list(
+            tenant_id=tenant_id, active_only=not include_inactive, limit=limit, offset=offset
+        )
+
+
+def delete_challenge(db: Database, *, tenant_id: str, challenge_id: str) -> None:
+    """The challenge, its attempts and its standings, gone."""
+    with db.write() as session:
+        challenges = ChallengeRepository(session)
+        challenges.delete(challenges.lock(challenge_id, tenant_id=tenant_id))
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedAttempt:
+    """An attempt stored, and what it changed on the challenge's leaderboard."""
+
+    challenge: ChallengeRow
+    attempt: ChallengeAttemptRow
+    standing: ChallengeEntryRow
+    rank: int | None
+    previous_rank: int | None
+    personal_best: bool
+    leader_before: str | None
+    leader_after: str | None
+
+
+AttemptListener = Callable[[Session, RecordedAttempt], None]
+
+
+def outcome_of(row: ChallengeAttemptRow) -> AttemptOutcome:
+    return AttemptOutcome(
+        attempt_id=row.id,
+        end_user_id=row.end_user_id,
+        succeeded=row.succeeded,
+        created_at=row.created_at,
+        tokens_total=row.tokens_total,
+        elapsed_ms=row.elapsed_ms,
+        rating=row.rating,
+        score=row.score,
+    )
+
+
+def _leader(standings: StandingRepository, challenge_id: str) -> str | None:
+    top = standings.page(challenge_id=challenge_id, limit=1, offset=0)
+    return top[0].end_user_id if top else None
+
+
+def record_attempt(
+    db: Database,
+    *,
+    tenant_id: str,
+    challenge_id: str,
+    spec: AttemptCreate,
+    scorer: AttemptScorer,
+    now_ms: int,
+    max_clock_skew_ms: int,
+    listeners: Sequence[AttemptListener] = (),
+) -> RecordedAttempt:
+    """Score the attempt, store it, update the player's standing; return what changed."""
+    created_at = now_ms if spec.created_at is None else instant_ms(spec.created_at)
+    if created_at > now_ms + max_clock_skew_ms:
+        raise InvalidInputError.for_field("created_at", "is in the future")
+    with db.read() as session:
+        challenge = ChallengeRepository(session).get(challenge_id, tenant_id=tenant_id)
+    if not challenge.is_active:
+        raise ConflictError(f"challenge {challenge_id!r} is not active: it takes no attempts")
+    probe = AttemptOutcome(
+        attempt_id=0,
+        end_user_id=spec.end_user_id,
+        succeeded=spec.succeeded,
+        created_at=created_at,
+        tokens_total=spec.tokens_total,
+        elapsed_ms=spec.elapsed_ms,
+        rating=spec.rating,
+    )
+    scored = scorer.score(challenge, probe, tenant_id=tenant_id)
+    strategy = ScoringStrategy(challenge.scoring_strategy)
+    with db.write() as session:
+        challenge = ChallengeRepository(session).lock(challenge_id, tenant_id=tenant_id)
+        standings = StandingRepository(session)
+        leader_before = _leader(standings, challenge.id)
+        attempt = AttemptRepository(session).add(
+            ChallengeAttemptRow(
+                challenge_id=challenge.id,
+                tenant_id=tenant_id,
+                end_user_id=spec.end_user_id,
+                workflow_run_id=spec.workflow_run_id,
+                succeeded=spec.succeeded,
+                tokens_total=spec.tokens_total,
+                elapsed_ms=spec.elapsed_ms,
+                rating=spec.rating,
+                created_at=created_at,
+                recorded_at=now_ms,
+                score=scored.score,
+                score_details=scored.details,
+                failed_reason=scored.failed_reason,
+            )
+        )
+        entry = standings.find(challenge_id=challenge.id, end_user_id=spec.end_user_id)
+        if entry is None:
+            entry = ChallengeEntryRow(
+                challenge_id=challenge.id,
+                end_user_id=spec.end_user_id,
+                attempts=0,
+                placed=False,
+                updated_at=now_ms,
+            )
+            standings.add(entry)
+        previous_rank = standings.rank_of(entry)
+        outcome = outcome_of(attempt)
+        value = strategy_value(strategy, outcome)
+        ordered = sort_value(strategy, value)
+        personal_best = outcome.succeeded and (
+            not entry.placed
+            or order_key_of(ordered, created_at, attempt.id)
+            < order_key_of(entry.sort_value, entry.best_created_at or 0, entry.best_attempt_id or 0)
+        )
+        entry.attempts += 1
+        entry.updated_at = now_ms
+        if outcome.succeeded and (
+            entry.first_success_at is None or created_at < entry.first_success_at
+        ):
+            entry.first_success_at = created_at
+        if personal_best:
+            entry.placed = True
+            entry.best_attempt_id = attempt.id
+            entry.best_value = value
+            entry.sort_value = ordered
+            entry.best_created_at = created_at
+        challenge.revision += 1
+        session.flush()
+        recorded = RecordedAttempt(
+            challenge=challenge,
+            attempt=attempt,
+            standing=entry,
+            rank=standings.rank_of(entry),
+            previous_rank=previous_rank,
+            personal_best=personal_best,
+            leader_before=leader_before,
+            leader_after=_leader(standings, challenge.id),
+        )
+        for listener in listeners:
+            listener(session, recorded)
+        return recorded
+
+
+@dataclass(frozen=True, slots=True)
+class RankedStanding:
+    rank: int
+    entry: ChallengeEntryRow
+
+
+@dataclass(frozen=True, slots=True)
+class ChallengeLeaderboard:
+    challenge: ChallengeRow
+    total: int
+    limit: int
+    offset: int
+    standings: list[RankedStanding]
+
+
+def challenge_leaderboard(
+    db: Database,
+    *,
+    tenant_id: str,
+    challenge_id: str,
+    include_inactive: bool,
+    limit: int,
+    offset: int,
+) -> ChallengeLeaderboard:
+    """A page of the standings, read from the stored standings (never recomputed)."""
+    with db.read() as session:
+        challenge = _visible(
+            ChallengeRepository(session), tenant_id, challenge_id, include_inactive
+        )
+        standings = StandingRepository(session)
+        entries = standings.page(challenge_id=challenge.id, limit=limit, offset=offset)
+        ranked: list[RankedStanding] = []
+        for position, entry in enumerate(entries, start=offset + 1):
+            if not ranked:
+                rank = standings.rank_of(entry) or position
+            elif (ranked[-1].entry.sort_value, ranked[-1].entry.best_created_at) == (
+                entry.sort_value,
+                entry.best_created_at,
+            ):
+                rank = ranked[-1].rank
+            else:
+                rank = position
+            ranked.append(RankedStanding(rank, entry))
+        return ChallengeLeaderboard(
+            challenge=challenge,
+            total=standings.count_placed(challenge_id=challenge.id),
+            limit=limit,
+            offset=offset,
+            standings=ranked,
+        )
+
+
+def list_attempts(
+    db: Database,
+    *,
+    tenant_id: str,
+    challenge_id: str,
+    include_inactive: bool,
+    end_user_id: str | None,
+    limit: int,
+    offset: int,
+) -> list[ChallengeAttemptRow]:
+    with db.read() as session:
+        challenge = _visible(
+            ChallengeRepository(session), tenant_id, challenge_id, include_inactive
+        )
+        return AttemptRepository(session).list(
+            challenge_id=challenge.id, end_user_id=end_user_id, limit=limit, offset=offset
+        )
