@@ -10,6 +10,7 @@ them changed.
 
 from __future__ import annotations
 
+import json
 import logging
 import secrets
 import threading
@@ -363,6 +364,10 @@ def collection_leaderboard(
         key: Hashable = (
             collection.id,
             collection.updated_at,
+            collection.strategy,
+            collection.scoring_plugin_id,
+            json.dumps(collection.scoring_config, sort_keys=True),
+            json.dumps(collection.dynamic_value, sort_keys=True),
             tuple(challenge_ids),
             tuple(challenges[cid].revision for cid in challenge_ids),
             tuple(sorted(bounds.items(), key=lambda item: item[0])),
