@@ -14,7 +14,9 @@ collections and events hook in there.
 
 from __future__ import annotations
 
+import threading
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -319,7 +321,7 @@ def record_attempt(
                 updated_at=now_ms,
             )
             standings.add(entry)
-        previous_rank = standings.rank_of(entry)
+        previous_rank = standings.rank_of(entry) if entry.placed else None
         outcome = outcome_of(attempt)
         value = strategy_value(strategy, outcome)
         ordered = sort_value(strategy, value)
@@ -342,15 +344,17 @@ def record_attempt(
             entry.best_created_at = created_at
         challenge.revision += 1
         session.flush()
+        rank = standings.rank_of(entry)
         recorded = RecordedAttempt(
             challenge=challenge,
             attempt=attempt,
             standing=entry,
-            rank=standings.rank_of(entry),
+            rank=rank,
             previous_rank=previous_rank,
             personal_best=personal_best,
             leader_before=leader_before,
-            leader_after=_leader(standings, challenge.id),
+            # Only this player's entry moved: the leader changes only if they are now first.
+            leader_after=_leader(standings, challenge.id) if rank == 1 else leader_before,
         )
         for listener in listeners:
             listener(session, recorded)
@@ -372,6 +376,56 @@ class ChallengeLeaderboard:
     standings: list[RankedStanding]
 
 
+class StandingsCache:
+    """Pages of standings by challenge revision: reused until an attempt bumps the revision.
+
+    The key holds the revision read with the challenge, so a page is never served once a newer
+    attempt is visible; each process keeps its own (bounded) cache.
+    """
+
+    def __init__(self, max_pages: int = 2_048) -> None:
+        self.max_pages = max_pages
+        self._pages: OrderedDict[tuple[object, ...], tuple[int, list[RankedStanding]]] = (
+            OrderedDict()
+        )
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[object, ...]) -> tuple[int, list[RankedStanding]] | None:
+        with self._lock:
+            found = self._pages.get(key)
+            if found is not None:
+                self._pages.move_to_end(key)
+            return found
+
+    def put(self, key: tuple[object, ...], page: tuple[int, list[RankedStanding]]) -> None:
+        with self._lock:
+            self._pages[key] = page
+            while len(self._pages) > self.max_pages:
+                self._pages.popitem(last=False)
+
+
+STANDINGS_CACHE = StandingsCache()
+
+
+def _ranked_page(
+    standings: StandingRepository, challenge_id: str, *, limit: int, offset: int
+) -> tuple[int, list[RankedStanding]]:
+    entries = standings.page(challenge_id=challenge_id, limit=limit, offset=offset)
+    ranked: list[RankedStanding] = []
+    for position, entry in enumerate(entries, start=offset + 1):
+        if not ranked:
+            rank = standings.rank_of(entry) or position
+        elif (ranked[-1].entry.sort_value, ranked[-1].entry.best_created_at) == (
+            entry.sort_value,
+            entry.best_created_at,
+        ):
+            rank = ranked[-1].rank
+        else:
+            rank = position
+        ranked.append(RankedStanding(rank, entry))
+    return standings.count_placed(challenge_id=challenge_id), ranked
+
+
 def challenge_leaderboard(
     db: Database,
     *,
@@ -380,33 +434,24 @@ def challenge_leaderboard(
     include_inactive: bool,
     limit: int,
     offset: int,
+    cache: StandingsCache = STANDINGS_CACHE,
 ) -> ChallengeLeaderboard:
-    """A page of the standings, read from the stored standings (never recomputed)."""
+    """A page of the stored standings; the same page of the same revision is read once."""
     with db.read() as session:
         challenge = _visible(
             ChallengeRepository(session), tenant_id, challenge_id, include_inactive
         )
-        standings = StandingRepository(session)
-        entries = standings.page(challenge_id=challenge.id, limit=limit, offset=offset)
-        ranked: list[RankedStanding] = []
-        for position, entry in enumerate(entries, start=offset + 1):
-            if not ranked:
-                rank = standings.rank_of(entry) or position
-            elif (ranked[-1].entry.sort_value, ranked[-1].entry.best_created_at) == (
-                entry.sort_value,
-                entry.best_created_at,
-            ):
-                rank = ranked[-1].rank
-            else:
-                rank = position
-            ranked.append(RankedStanding(rank, entry))
-        return ChallengeLeaderboard(
-            challenge=challenge,
-            total=standings.count_placed(challenge_id=challenge.id),
-            limit=limit,
-            offset=offset,
-            standings=ranked,
-        )
+        key = (db.url, challenge.id, challenge.created_at, challenge.revision, limit, offset)
+        page = cache.get(key)
+        if page is None:
+            page = _ranked_page(
+                StandingRepository(session), challenge.id, limit=limit, offset=offset
+            )
+            cache.put(key, page)
+    total, ranked = page
+    return ChallengeLeaderboard(
+        challenge=challenge, total=total, limit=limit, offset=offset, standings=ranked
+    )
 
 
 def list_attempts(

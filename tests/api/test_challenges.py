@@ -359,3 +359,17 @@ def test_custom_scores_rank_higher_first_and_none_last(client: TestClient) -> No
     negative = create(client, scoring_strategy="custom", scoring_entrypoint=HOSTILE + "Negative")
     clamped = attempt(client, negative["id"], end_user_id="ann", succeeded=True)
     assert clamped.json()["score"] == 0.0
+
+
+def test_leaderboard_etag_changes_with_each_attempt(client: TestClient) -> None:
+    cid = create(client, scoring_strategy="fewest_tokens")["id"]
+    attempt(client, cid, end_user_id="ann", succeeded=True, tokens_total=10)
+    first = client.get(f"/api/challenges/{cid}/leaderboard")
+    etag = first.headers["etag"]
+    unchanged = client.get(f"/api/challenges/{cid}/leaderboard", headers={"if-none-match": etag})
+    assert unchanged.status_code == 304
+    attempt(client, cid, end_user_id="bob", succeeded=True, tokens_total=5)
+    changed = client.get(f"/api/challenges/{cid}/leaderboard", headers={"if-none-match": etag})
+    assert changed.status_code == 200
+    assert changed.headers["etag"] != etag
+    assert [e["end_user_id"] for e in changed.json()["entries"]] == ["bob", "ann"]

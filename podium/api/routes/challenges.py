@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Depends, Header, Query, Response, status
 
 from podium.api.deps import (
     AdminDep,
@@ -158,20 +158,28 @@ def list_attempts(
     return [AttemptOut.from_row(row) for row in rows]
 
 
-@router.get("/{challenge_id}/leaderboard")
+@router.get(
+    "/{challenge_id}/leaderboard",
+    response_model=LeaderboardOut,
+    responses={304: {"description": "Not modified since the ETag given in If-None-Match"}},
+)
 def challenge_leaderboard(
     challenge_id: str,
     db: DatabaseDep,
     settings: SettingsDep,
     principal: ReadDep,
+    response: Response,
     now_ms: NowDep,
     limit: Limit = 100,
     offset: Offset = 0,
+    if_none_match: Annotated[str | None, Header()] = None,
     live: Annotated[
         bool, Query(description="Admins only: the live board, ignoring a freeze.")
     ] = False,
-) -> LeaderboardOut:
-    # Fair play (podium.services.fair_play): hidden players and freezes change the public board.
+) -> LeaderboardOut | Response:
+    """The standings; the ETag changes with each recorded attempt (304 when unchanged)."""
+    # Fair play (podium.services.attempt_hooks): hidden players and freezes change the public
+    # board, which is then computed apart (without an ETag: it moves with flags and freezes).
     fair = fair_challenge_leaderboard(
         db,
         tenant_id=principal.tenant_id,
@@ -192,6 +200,10 @@ def challenge_leaderboard(
         limit=_capped(limit, settings),
         offset=offset,
     )
+    etag = f'"{board.challenge.id}-{board.challenge.revision}-{limit}-{offset}"'
+    if if_none_match == etag:
+        return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
+    response.headers["ETag"] = etag
     strategy = ScoringStrategy(board.challenge.scoring_strategy)
     return LeaderboardOut(
         challenge_id=board.challenge.id,

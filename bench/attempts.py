@@ -1,0 +1,221 @@
+"""Challenge attempts: how many a second Podium records with a plugin scorer, in-process or
+sandboxed, and the latency of ``POST /api/challenges/{id}/attempts``.
+
+Two measurements, each for ``PODIUM_SCORER_SANDBOX=false`` (the plugin runs in the API process)
+and ``true`` (it runs in the pool of worker processes):
+
+1. **scorer**: ``AttemptScorer.score`` called in a loop (no HTTP, no database): the cost of the
+   process boundary alone;
+2. **http**: a real ``podium serve`` on a fresh SQLite file (or ``--database-url``), clients
+   posting attempts of many players to one ``custom`` challenge scored by ``BenchScorer`` below;
+   attempts/s and the p50/p99 latency of the POST.
+
+Run from the repository root::
+
+    python -m bench.attempts                 # defaults: 3000 attempts, 4 clients
+    python -m bench.attempts --attempts 500 --clients 2 --database-url postgresql+psycopg://...
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+SCORER = "bench.attempts:BenchScorer"
+
+
+class BenchScorer:
+    """A custom plugin of typical weight: a few arithmetic terms over the metrics."""
+
+    def score(self, metrics: Any, config: dict[str, Any], ctx: Any) -> dict[str, Any]:
+        rating = metrics.get("rating") or 0
+        seconds = (metrics.get("elapsed_ms") or 0) / 1000
+        tokens = metrics.get("tokens_total") or 0
+        base = 50.0 if metrics.get("succeeded") else 0.0
+        value = base + rating * config.get("weight", 5.0) - seconds * 0.2 - tokens * 0.001
+        return {"score": max(value, 0.0), "details": {"base": base}}
+
+
+def _metrics(rng: random.Random) -> dict[str, Any]:
+    return {
+        "succeeded": rng.random() < 0.7,
+        "tokens_total": rng.randint(100, 5000),
+        "elapsed_ms": rng.randint(200, 60_000),
+        "rating": rng.randint(0, 10),
+    }
+
+
+def bench_scorer(attempts: int, *, sandboxed: bool) -> float:
+    """Attempts scored per second by ``AttemptScorer`` alone."""
+    from podium.domain.challenges import AttemptOutcome
+    from podium.services.attempt_scoring import AttemptScorer
+    from podium.settings import Settings
+    from podium.store.challenge_tables import ChallengeRow
+
+    scorer = AttemptScorer.for_settings(Settings(scorer_sandbox=sandboxed))
+    challenge = ChallengeRow(
+        id="bench",
+        tenant_id="default",
+        scoring_strategy="custom",
+        scoring_entrypoint=SCORER,
+        scoring_plugin_id=SCORER,
+        scoring_config={"weight": 5.0},
+        timeout_ms=None,
+    )
+    rng = random.Random(1)
+    outcomes = [
+        AttemptOutcome(attempt_id=0, end_user_id=f"p{i % 100}", created_at=i, **_metrics(rng))
+        for i in range(attempts)
+    ]
+    scorer.score(challenge, outcomes[0], tenant_id="default")  # warm the pool up
+    started = time.perf_counter()
+    for outcome in outcomes:
+        assert scorer.score(challenge, outcome, tenant_id="default").score is not None
+    per_s = attempts / (time.perf_counter() - started)
+    if scorer.sandbox is not None:
+        scorer.sandbox.close()
+    return per_s
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextmanager
+def serving(database_url: str, *, sandboxed: bool) -> Iterator[str]:
+    port = _free_port()
+    env = {
+        **os.environ,
+        "PODIUM_SCORER_SANDBOX": "true" if sandboxed else "false",
+        "PODIUM_LOG_LEVEL": "WARNING",
+        "PYTHONPATH": str(Path.cwd()),
+    }
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "podium",
+            "serve",
+            "--no-worker",
+            "--migrate",
+            "--port",
+            str(port),
+            "--database-url",
+            database_url,
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(200):
+            try:
+                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        else:
+            raise RuntimeError("podium serve did not start")
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def bench_http(
+    database_url: str, attempts: int, clients: int, players: int, *, sandboxed: bool
+) -> dict[str, float]:
+    with serving(database_url, sandboxed=sandboxed) as url:
+        with httpx.Client(base_url=url, timeout=60) as admin:
+            created = admin.post(
+                "/api/challenges",
+                json={
+                    "name": "bench",
+                    "scoring_strategy": "custom",
+                    "scoring_entrypoint": SCORER,
+                    "scoring_config": {"weight": 5.0},
+                },
+            )
+            created.raise_for_status()
+            challenge_id = created.json()["id"]
+        rng = random.Random(2)
+        bodies = [
+            {"end_user_id": f"player-{rng.randrange(players)}", **_metrics(rng)}
+            for _ in range(attempts)
+        ]
+
+        def post_all(share: list[dict[str, Any]]) -> list[float]:
+            latencies = []
+            with httpx.Client(base_url=url, timeout=60) as client:
+                for body in share:
+                    started = time.perf_counter()
+                    response = client.post(f"/api/challenges/{challenge_id}/attempts", json=body)
+                    latencies.append(time.perf_counter() - started)
+                    assert response.status_code == 201, response.text
+                    assert response.json()["score"] is not None
+            return latencies
+
+        post_all(bodies[:20])  # warm-up: connections, the scorer pool
+        shares = [bodies[i::clients] for i in range(clients)]
+        started = time.perf_counter()
+        with ThreadPoolExecutor(clients) as pool:
+            latencies = [value for part in pool.map(post_all, shares) for value in part]
+        elapsed = time.perf_counter() - started
+        with httpx.Client(base_url=url, timeout=60) as reader:
+            board = reader.get(f"/api/challenges/{challenge_id}/leaderboard?limit=10")
+            board.raise_for_status()
+    latencies.sort()
+    return {
+        "per_s": attempts / elapsed,
+        "p50_ms": statistics.median(latencies) * 1000,
+        "p99_ms": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000,
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--attempts", type=int, default=3000)
+    parser.add_argument("--scorer-attempts", type=int, default=5000)
+    parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument("--players", type=int, default=300)
+    parser.add_argument("--database-url", default=None, help="default: a fresh SQLite file")
+    args = parser.parse_args(argv)
+
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    )
+    print()
+    print("| mode | scorer alone (attempts/s) | POST attempts/s | p50 POST (ms) | p99 POST (ms) |")
+    print("|---|---|---|---|---|")
+    for sandboxed in (False, True):
+        per_s = bench_scorer(args.scorer_attempts, sandboxed=sandboxed)
+        with tempfile.TemporaryDirectory() as folder:
+            url = args.database_url or f"sqlite:///{folder}/bench.db"
+            http = bench_http(url, args.attempts, args.clients, args.players, sandboxed=sandboxed)
+        mode = "sandboxed (worker processes)" if sandboxed else "in-process"
+        print(
+            f"| {mode} | {per_s:,.0f} | {http['per_s']:,.0f} | "
+            f"{http['p50_ms']:.1f} | {http['p99_ms']:.1f} |",
+            flush=True,
+        )
+
+
+if __name__ == "__main__":
+    main()

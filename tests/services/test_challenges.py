@@ -1,0 +1,171 @@
+"""Recording attempts: what ``record_attempt`` returns and the stored standings it keeps."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from sqlalchemy.orm import Session
+
+from podium.domain.challenges import ScoringStrategy, standings
+from podium.schemas.challenges import AttemptCreate, ChallengeCreate
+from podium.services import challenges as service
+from podium.services.attempt_scoring import AttemptScorer
+from podium.store.database import Database
+from tests.conftest import T0
+
+IN_PROCESS = AttemptScorer(default_timeout_ms=5_000, sandbox=None)
+
+
+def record(db: Database, challenge_id: str, **fields: object) -> service.RecordedAttempt:
+    return service.record_attempt(
+        db,
+        tenant_id="default",
+        challenge_id=challenge_id,
+        spec=AttemptCreate.model_validate(fields),
+        scorer=IN_PROCESS,
+        now_ms=T0,
+        max_clock_skew_ms=0,
+    )
+
+
+def test_recorded_attempt_tells_what_changed(database: Database) -> None:
+    challenge = service.create_challenge(
+        database,
+        tenant_id="default",
+        spec=ChallengeCreate(name="c", scoring_strategy=ScoringStrategy.HIGHEST_RATING),
+        now_ms=T0,
+    )
+    seen: list[tuple[str, int | None]] = []
+
+    def listener(session: Session, recorded: service.RecordedAttempt) -> None:
+        assert session.is_active
+        seen.append((recorded.attempt.end_user_id, recorded.rank))
+
+    first = record(database, challenge.id, end_user_id="ann", succeeded=True, rating=5)
+    assert (first.rank, first.previous_rank, first.personal_best) == (1, None, True)
+    assert (first.leader_before, first.leader_after) == (None, "ann")
+    failed = record(database, challenge.id, end_user_id="bob", succeeded=False, rating=9)
+    assert (failed.rank, failed.personal_best, failed.leader_after) == (None, False, "ann")
+    overtakes = service.record_attempt(
+        database,
+        tenant_id="default",
+        challenge_id=challenge.id,
+        spec=AttemptCreate(end_user_id="bob", succeeded=True, rating=8),
+        scorer=IN_PROCESS,
+        now_ms=T0 + 1,
+        max_clock_skew_ms=0,
+        listeners=[listener],
+    )
+    assert (overtakes.rank, overtakes.leader_before, overtakes.leader_after) == (1, "ann", "bob")
+    assert overtakes.standing.attempts == 2
+    assert seen == [("bob", 1)]
+    worse = record(database, challenge.id, end_user_id="bob", succeeded=True, rating=1)
+    assert (worse.rank, worse.previous_rank, worse.personal_best) == (1, 1, False)
+
+
+def test_a_failing_listener_stores_nothing(database: Database) -> None:
+    challenge = service.create_challenge(
+        database, tenant_id="default", spec=ChallengeCreate(name="c"), now_ms=T0
+    )
+
+    def refuses(session: Session, recorded: service.RecordedAttempt) -> None:
+        raise RuntimeError("no")
+
+    with pytest.raises(RuntimeError):
+        service.record_attempt(
+            database,
+            tenant_id="default",
+            challenge_id=challenge.id,
+            spec=AttemptCreate(end_user_id="ann", succeeded=True),
+            scorer=IN_PROCESS,
+            now_ms=T0,
+            max_clock_skew_ms=0,
+            listeners=[refuses],
+        )
+    board = service.challenge_leaderboard(
+        database,
+        tenant_id="default",
+        challenge_id=challenge.id,
+        include_inactive=True,
+        limit=10,
+        offset=0,
+    )
+    assert board.total == 0
+    assert board.challenge.revision == 0
+
+
+@pytest.mark.parametrize(
+    "strategy", [s for s in ScoringStrategy if s is not ScoringStrategy.CUSTOM]
+)
+def test_stored_standings_match_the_domain_oracle(
+    database: Database, strategy: ScoringStrategy
+) -> None:
+    challenge = service.create_challenge(
+        database,
+        tenant_id="default",
+        spec=ChallengeCreate(name="c", scoring_strategy=strategy),
+        now_ms=T0,
+    )
+    rng = random.Random(strategy.value)
+    outcomes = []
+    for _ in range(40):
+        recorded = record(
+            database,
+            challenge.id,
+            end_user_id=rng.choice("abcdefgh"),
+            succeeded=rng.random() < 0.7,
+            tokens_total=rng.choice([None, 0, 10, 20]),
+            elapsed_ms=rng.choice([None, 0, 5, 7]),
+            rating=rng.choice([None, 0, 5, 10]),
+            created_at=T0 - rng.randrange(5) * 1000,
+        )
+        outcomes.append(service.outcome_of(recorded.attempt))
+    expected = standings(strategy, outcomes)
+    for offset in (0, 3):
+        board = service.challenge_leaderboard(
+            database,
+            tenant_id="default",
+            challenge_id=challenge.id,
+            include_inactive=False,
+            limit=4,
+            offset=offset,
+        )
+        assert board.total == len(expected)
+        got = [
+            (row.rank, row.entry.end_user_id, row.entry.best_attempt_id, row.entry.attempts)
+            for row in board.standings
+        ]
+        assert got == [
+            (s.rank, s.end_user_id, s.best.attempt_id, s.attempts)
+            for s in expected[offset : offset + 4]
+        ]
+
+
+def test_standings_pages_are_cached_per_revision(database: Database) -> None:
+    challenge = service.create_challenge(
+        database,
+        tenant_id="default",
+        spec=ChallengeCreate(name="c", scoring_strategy=ScoringStrategy.FASTEST),
+        now_ms=T0,
+    )
+    cache = service.StandingsCache(max_pages=2)
+
+    def board() -> service.ChallengeLeaderboard:
+        return service.challenge_leaderboard(
+            database,
+            tenant_id="default",
+            challenge_id=challenge.id,
+            include_inactive=False,
+            limit=10,
+            offset=0,
+            cache=cache,
+        )
+
+    record(database, challenge.id, end_user_id="ann", succeeded=True, elapsed_ms=50)
+    first = board()
+    assert board().standings is first.standings  # nothing changed: not read again
+    record(database, challenge.id, end_user_id="bob", succeeded=True, elapsed_ms=20)
+    second = board()
+    assert second.standings is not first.standings
+    assert [row.entry.end_user_id for row in second.standings] == ["bob", "ann"]
