@@ -35,13 +35,34 @@ def set_player_flags(
             f"tenant_id: the key belongs to tenant {tenant_id!r}, not {changes.tenant_id!r}"
         )
     with db.write() as session:
-        return PlayerFlagRepository(session).upsert(
+        row = PlayerFlagRepository(session).upsert(
             tenant_id=tenant_id,
             end_user_id=end_user_id,
             hidden=changes.hidden,
             banned=changes.banned,
             now_ms=now_ms,
         )
+        visible = not (row.hidden or row.banned)
+        solved = list(
+            session.scalars(
+                select(ChallengeAttemptRow.challenge_id)
+                .where(
+                    ChallengeAttemptRow.tenant_id == tenant_id,
+                    ChallengeAttemptRow.end_user_id == end_user_id,
+                    ChallengeAttemptRow.succeeded.is_(True),
+                )
+                .distinct()
+            )
+        )
+    if visible:
+        # A player shown again may hold a record nobody was told about: publish it now.
+        from podium.services.challenge_events import publish_challenge_events
+
+        for challenge_id in solved:
+            publish_challenge_events(
+                db, tenant_id=tenant_id, challenge_id=challenge_id, now_ms=now_ms
+            )
+    return row
 
 
 def invisible_players(session: Session, *, tenant_id: str) -> list[str]:

@@ -8,6 +8,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from podium.errors import NotFoundError
+from podium.store.challenge_tables import ChallengeRow
 from podium.store.collection_tables import CollectionChallengeRow, CollectionRow
 
 
@@ -52,9 +53,11 @@ class CollectionRepository:
         self.session.flush()
 
     def challenge_ids(self, collection_id: str) -> Sequence[str]:
+        """The collection's challenges in order (a deleted challenge drops out)."""
         return list(
             self.session.scalars(
                 select(CollectionChallengeRow.challenge_id)
+                .join(ChallengeRow, ChallengeRow.id == CollectionChallengeRow.challenge_id)
                 .where(CollectionChallengeRow.collection_id == collection_id)
                 .order_by(CollectionChallengeRow.position)
             )

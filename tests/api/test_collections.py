@@ -270,3 +270,12 @@ def test_leaderboard_paging_and_limits(client: TestClient) -> None:
     too_many = client.get("/api/collections/s/leaderboard", params={"limit": 10**6})
     assert too_many.status_code == 422
     assert client.get("/api/collections/nope/leaderboard").status_code == 404
+
+
+def test_a_deleted_challenge_drops_out_of_its_collections(client: TestClient) -> None:
+    a, b = challenge(client, "first"), challenge(client, "first")
+    create(client, id="s", challenge_ids=[a, b])
+    ok_attempt(client, b, "ann")
+    assert client.delete(f"/api/challenges/{b}").status_code == 204
+    assert client.get("/api/collections/s").json()["challenge_ids"] == [a]
+    assert rows(client, "s") == []

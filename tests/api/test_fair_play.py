@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
 from podium.domain.access import Role
+from podium.errors import TooManyAttemptsError
+from podium.schemas.challenges import AttemptCreate
+from podium.services import challenges as challenge_service
+from podium.services.attempt_hooks import ATTEMPT_LISTENERS
+from podium.services.attempt_scoring import AttemptScorer
+from podium.store.database import Database
 from tests.api.challenge_helpers import Acting, acting, attempt, challenge, events, ok_attempt
 from tests.conftest import T0, FakeClock
 
@@ -178,3 +185,54 @@ def test_rules_of_unknown_or_foreign_challenges_are_404(client: TestClient, acti
     acting("default", Role.READ)
     assert client.put(f"/api/challenges/{cid}/rules", json={}).status_code == 403
     assert client.get(f"/api/challenges/{cid}/rules").json()["max_attempts_per_day"] is None
+
+
+def test_showing_a_hidden_record_holder_again_publishes_the_record(client: TestClient) -> None:
+    cid = challenge(client, "fastest")
+    ok_attempt(client, cid, "ann", elapsed_ms=100)
+    client.patch("/api/players/zed", json={"hidden": True})
+    ok_attempt(client, cid, "zed", elapsed_ms=1)
+    assert [e["end_user_id"] for e in events(client, cid)] == ["ann"]
+    client.patch("/api/players/zed", json={"hidden": False})
+    found = events(client, cid)
+    assert [(e["type"], e["end_user_id"]) for e in found] == [
+        ("challenge_first_blood", "ann"),
+        ("challenge_record_beaten", "zed"),
+    ]
+    client.patch("/api/players/zed", json={"hidden": False})  # nothing new to publish
+    assert len(events(client, cid)) == 2
+
+
+def test_racing_attempts_cannot_slip_past_a_limit_together(
+    database: Database, client: TestClient, clock: FakeClock
+) -> None:
+    cid = challenge(client, "fastest")
+    client.put(f"/api/challenges/{cid}/rules", json={"max_attempts_per_player": 1})
+    scorer = AttemptScorer(default_timeout_ms=5_000, sandbox=None)
+    barrier = threading.Barrier(4)
+    outcomes: list[str] = []
+
+    def record() -> None:
+        barrier.wait()
+        try:
+            challenge_service.record_attempt(
+                database,
+                tenant_id="default",
+                challenge_id=cid,
+                spec=AttemptCreate(end_user_id="ann", succeeded=True, elapsed_ms=5),
+                scorer=scorer,
+                now_ms=clock.now_ms,
+                max_clock_skew_ms=0,
+                listeners=ATTEMPT_LISTENERS,
+            )
+            outcomes.append("stored")
+        except TooManyAttemptsError:
+            outcomes.append("refused")
+
+    threads = [threading.Thread(target=record) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["refused", "refused", "refused", "stored"]
+    assert attempts_of(client, cid) == 1

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from podium.domain.challenge_events import (
     ChallengeRecord,
@@ -99,3 +101,43 @@ def test_head_ties_go_to_earliest_then_attempt_id() -> None:
     same_time = record("cat", 2, 5.0, at=2)
     assert find_head([late, early, same_time]) == same_time
     assert find_head([]) is None
+
+
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["ann", "bob", "cat"]), st.one_of(st.none(), st.integers(0, 50))),
+        max_size=25,
+    )
+)
+def test_replaying_attempts_publishes_one_first_blood_and_only_improvements(attempts) -> None:  # type: ignore[no-untyped-def]
+    """Detection after each attempt (as the listener does) gives an event log that makes sense."""
+    strategy = ScoringStrategy.FASTEST
+    seen: list[AttemptOutcome] = []
+    published = []
+    previous = None
+    for index, (player, elapsed) in enumerate(attempts):
+        seen.append(
+            AttemptOutcome(
+                attempt_id=index,
+                end_user_id=player,
+                succeeded=True,
+                created_at=index,
+                elapsed_ms=elapsed,
+            )
+        )
+        best = min(seen, key=lambda a: (record_order(strategy, a), a.created_at, a.attempt_id))
+        head = record_of(strategy, best)
+        for event in detect_events("ch", previous, head):
+            published.append(event)
+            previous = head
+        # Detecting again without a new attempt publishes nothing (exactly once).
+        assert detect_events("ch", previous, head) == []
+    types = [event.type for event in published]
+    assert types.count(EventType.FIRST_BLOOD) == (1 if attempts else 0)
+    assert all(t is EventType.RECORD_BEATEN for t in types[1:])
+    orders = [
+        tuple(event.payload.get("new_record", event.payload.get("record"))["order"])
+        for event in published
+    ]
+    assert orders == sorted(orders, reverse=True)
+    assert len(set(orders)) == len(orders)
