@@ -89,8 +89,11 @@ def current_head(
     return None if best is None else record_of(strategy, best)
 
 
-def _previous_record(events: ChallengeEventRepository, challenge_id: str) -> ChallengeRecord | None:
-    latest = events.latest_record(challenge_id)
+def _previous_record(
+    events: ChallengeEventRepository, challenge_id: str, invisible: Sequence[str]
+) -> ChallengeRecord | None:
+    # A record whose holder was hidden since is no longer the public record: the one before is.
+    latest = events.latest_record(challenge_id, excluding=invisible)
     if latest is None:
         return None
     key = "record" if latest.type == EventType.FIRST_BLOOD else "new_record"
@@ -105,7 +108,9 @@ def publish_in(session: Session, *, challenge: ChallengeRow, now_ms: int) -> lis
     head = current_head(session, challenge, bound=bound, invisible=invisible)
     events = ChallengeEventRepository(session)
     stored: list[int] = []
-    for draft in detect_events(challenge.id, _previous_record(events, challenge.id), head):
+    for draft in detect_events(
+        challenge.id, _previous_record(events, challenge.id, invisible), head
+    ):
         event_id = events.add_once(draft, tenant_id=challenge.tenant_id, recorded_at=now_ms)
         if event_id is None:
             continue

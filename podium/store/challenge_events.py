@@ -36,17 +36,18 @@ class ChallengeEventRepository:
         found = self.session.execute(statement).scalar_one_or_none()
         return int(found) if found is not None else None
 
-    def latest_record(self, challenge_id: str) -> ChallengeEventRow | None:
-        """The last event that set the challenge's record (first blood or record beaten)."""
-        return self.session.scalar(
-            select(ChallengeEventRow)
-            .where(
-                ChallengeEventRow.challenge_id == challenge_id,
-                ChallengeEventRow.type.in_([EventType.FIRST_BLOOD, EventType.RECORD_BEATEN]),
-            )
-            .order_by(ChallengeEventRow.id.desc())
-            .limit(1)
+    def latest_record(
+        self, challenge_id: str, *, excluding: Sequence[str] = ()
+    ) -> ChallengeEventRow | None:
+        """The last event that set the challenge's record (first blood or record beaten),
+        leaving out records held by the players ``excluding``."""
+        query = select(ChallengeEventRow).where(
+            ChallengeEventRow.challenge_id == challenge_id,
+            ChallengeEventRow.type.in_([EventType.FIRST_BLOOD, EventType.RECORD_BEATEN]),
         )
+        if excluding:
+            query = query.where(ChallengeEventRow.end_user_id.not_in(list(excluding)))
+        return self.session.scalar(query.order_by(ChallengeEventRow.id.desc()).limit(1))
 
     def list(
         self,

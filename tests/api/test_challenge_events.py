@@ -144,3 +144,23 @@ def test_the_stream_sends_stored_events_after_the_last_id(
 
 def test_the_stream_of_an_unknown_challenge_is_a_404(client: TestClient) -> None:
     assert client.get("/api/challenges/nope/events/stream").status_code == 404
+
+
+def test_a_hidden_record_holder_is_not_the_previous_record(
+    client: TestClient, acting: Acting
+) -> None:
+    cid = challenge(client, "fastest")
+    ok_attempt(client, cid, "dan", elapsed_ms=300)
+    ok_attempt(client, cid, "ann", elapsed_ms=10)
+    client.patch("/api/players/ann", json={"hidden": True})
+    ok_attempt(client, cid, "cat", elapsed_ms=100)  # beats dan's 300, the last visible record
+    assert [(e["type"], e["end_user_id"]) for e in events(client, cid)] == [
+        ("challenge_first_blood", "dan"),
+        ("challenge_record_beaten", "ann"),  # admins still see it
+        ("challenge_record_beaten", "cat"),
+    ]
+    acting(role=Role.READ)
+    found = events(client, cid)
+    assert [e["end_user_id"] for e in found] == ["dan", "cat"]
+    assert found[1]["payload"]["previous_record"]["end_user_id"] == "dan"
+    assert found[1]["payload"]["new_record"]["score"] == 100.0

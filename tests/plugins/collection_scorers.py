@@ -35,3 +35,11 @@ class Junk:
         self, bests: list[dict[str, Any]], config: dict[str, Any], ctx: dict[str, Any]
     ) -> Any:
         return {"score": float("nan")} if ctx["end_user_id"] == "bob" else {"score": -5}
+
+
+class Hangs:
+    def score(
+        self, bests: list[dict[str, Any]], config: dict[str, Any], ctx: dict[str, Any]
+    ) -> dict[str, Any]:
+        while True:
+            pass
