@@ -6,12 +6,14 @@ import pytest
 from typer.testing import CliRunner
 
 from podium.cli import app
+from podium.cli.app import console
 
 runner = CliRunner()
 WIDE = {"COLUMNS": "250"}
 
 
-def test_list_shows_the_scorers() -> None:
+def test_list_shows_the_scorers(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(console, "width", 250)  # the console was made before COLUMNS was set
     result = runner.invoke(app, ["plugins", "list"], env=WIDE)
     assert result.exit_code == 0, result.output
     assert "builtin.weighted_scorer" in result.output

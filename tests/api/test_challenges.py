@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -8,7 +9,10 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from podium.api.deps import get_principal
+from podium.api.routes.challenges import get_attempt_scorer
 from podium.domain.access import Principal, Role
+from podium.plugins.sandbox import shared_sandbox
+from podium.services.attempt_scoring import AttemptScorer
 from tests.conftest import T0, FakeClock
 
 SEED_PAYLOAD = {
@@ -324,7 +328,32 @@ def test_a_tenant_never_sees_another_tenants_challenges(client: TestClient, acti
     assert client.get(f"/api/challenges/{cid}").json()["name"] == "C"
 
 
-@pytest.mark.parametrize("plugin", ["Raises", "Junk", "NotANumber", "Loops", "ExitsHard"])
+@pytest.fixture
+def small_sandbox(app: FastAPI) -> Iterator[None]:
+    """Scorer workers with a 256 MiB ceiling: memory bombs fail fast."""
+    sandbox = shared_sandbox(workers=2, memory_limit_mb=256)
+    scorer = AttemptScorer(default_timeout_ms=5_000, sandbox=sandbox)
+    app.dependency_overrides[get_attempt_scorer] = lambda: scorer
+    yield
+    app.dependency_overrides.pop(get_attempt_scorer, None)
+
+
+@pytest.mark.parametrize(
+    "plugin",
+    [
+        "Raises",
+        "NoScore",
+        "Junk",
+        "NotANumber",
+        "Loops",
+        "Sleeps",
+        "EatsMemory",
+        "ExitsHard",
+        "Segfaults",
+        "CallsSysExit",
+    ],
+)
+@pytest.mark.usefixtures("small_sandbox")
 def test_a_failing_plugin_stores_the_attempt_without_score_and_the_next_is_scored(
     client: TestClient, plugin: str, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -373,3 +402,31 @@ def test_leaderboard_etag_changes_with_each_attempt(client: TestClient) -> None:
     assert changed.status_code == 200
     assert changed.headers["etag"] != etag
     assert [e["end_user_id"] for e in changed.json()["entries"]] == ["bob", "ann"]
+
+
+@pytest.mark.usefixtures("small_sandbox")
+def test_a_hanging_plugin_does_not_hold_up_other_attempts(client: TestClient) -> None:
+    sleeper = create(
+        client, scoring_strategy="custom", scoring_entrypoint=HOSTILE + "Sleeps", timeout_ms=4000
+    )["id"]
+    other = create(client, scoring_strategy="custom", scoring_entrypoint=HOSTILE + "Doubler")["id"]
+    builtin = create(client, scoring_strategy="fastest")["id"]
+    hanging: list[Any] = []
+    thread = threading.Thread(
+        target=lambda: hanging.append(attempt(client, sleeper, end_user_id="ann", succeeded=True))
+    )
+    thread.start()
+    try:
+        # While the sleeper holds one worker, other attempts are scored (built-ins in-process,
+        # plugins on the other worker).
+        for rating in (1, 2):
+            scored = attempt(client, other, end_user_id="bob", succeeded=True, rating=rating)
+            assert scored.json()["score"] == 2.0 * rating
+        assert (
+            attempt(client, builtin, end_user_id="bob", succeeded=True, elapsed_ms=5).json()["rank"]
+            == 1
+        )
+        assert thread.is_alive()
+    finally:
+        thread.join()
+    assert hanging[0].json()["score"] is None
