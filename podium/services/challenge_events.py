@@ -100,10 +100,21 @@ def _previous_record(
     return ChallengeRecord.from_payload(latest.payload[key])
 
 
-def publish_in(session: Session, *, challenge: ChallengeRow, now_ms: int) -> list[int]:
-    """Detect and store the challenge's new events in ``session``; their ids."""
-    _lock_events(session, challenge.id)
-    invisible = invisible_players(session, tenant_id=challenge.tenant_id)
+def publish_in(
+    session: Session,
+    *,
+    challenge: ChallengeRow,
+    now_ms: int,
+    invisible: Sequence[str] | None = None,
+) -> list[int]:
+    """Detect and store the challenge's new events in ``session``; their ids.
+
+    ``invisible`` (the hidden and banned players) is given by a caller that already holds the
+    challenge's event lock and read them; otherwise both are taken here.
+    """
+    if invisible is None:
+        _lock_events(session, challenge.id)
+        invisible = invisible_players(session, tenant_id=challenge.tenant_id)
     bound = challenge_bound(session, challenge_id=challenge.id, now_ms=now_ms)
     head = current_head(session, challenge, bound=bound, invisible=invisible)
     events = ChallengeEventRepository(session)
@@ -146,7 +157,9 @@ def on_attempt_recorded(session: Session, recorded: RecordedAttempt) -> None:
     _lock_events(session, recorded.challenge.id)
     invisible = invisible_players(session, tenant_id=recorded.challenge.tenant_id)
     record_solve(session, attempt=attempt, invisible=invisible)
-    publish_in(session, challenge=recorded.challenge, now_ms=attempt.recorded_at)
+    publish_in(
+        session, challenge=recorded.challenge, now_ms=attempt.recorded_at, invisible=invisible
+    )
 
 
 def publish_challenge_events(

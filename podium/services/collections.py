@@ -20,7 +20,7 @@ from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from podium.domain.collections import (
@@ -380,12 +380,16 @@ def collection_leaderboard(
             if cached is not None:
                 _cache.move_to_end(key)
         if cached is None:
-            attempts = _successful_attempts(session, challenge_ids, bounds)
-            if not is_admin:
-                attempts = [a for a in attempts if a.end_user_id not in invisible]
+            strategy = CollectionStrategy(collection.strategy)
+            attempts = _successful_attempts(
+                session,
+                challenge_ids,
+                bounds,
+                strategy=strategy,
+                hidden=[] if is_admin else sorted(invisible),
+            )
             if collection.dynamic_value:
                 attempts = _with_values(session, collection.dynamic_value, challenge_ids, attempts)
-            strategy = CollectionStrategy(collection.strategy)
             standings = collection_standings(
                 attempts,
                 strategy,
@@ -412,13 +416,63 @@ def collection_leaderboard(
     )
 
 
+def _best_order(strategy: CollectionStrategy) -> tuple[Any, ...]:
+    """How the store orders one player's successes at one challenge, best first."""
+    table = ChallengeAttemptRow
+    if strategy is CollectionStrategy.FASTEST_TOTAL:
+        return (table.elapsed_ms,)
+    if strategy is CollectionStrategy.FEWEST_TOKENS_TOTAL:
+        return (table.tokens_total,)
+    if strategy is CollectionStrategy.HIGHEST_AVG_RATING:
+        return (table.rating.desc(),)
+    return (table.score.is_(None), table.score.desc())
+
+
+_NEEDS_METRIC = {
+    CollectionStrategy.FASTEST_TOTAL: ChallengeAttemptRow.elapsed_ms,
+    CollectionStrategy.FEWEST_TOKENS_TOTAL: ChallengeAttemptRow.tokens_total,
+    CollectionStrategy.HIGHEST_AVG_RATING: ChallengeAttemptRow.rating,
+}
+
+
 def _successful_attempts(
-    session: Session, challenge_ids: Sequence[str], bounds: dict[str, int | None]
+    session: Session,
+    challenge_ids: Sequence[str],
+    bounds: dict[str, int | None],
+    *,
+    strategy: CollectionStrategy,
+    hidden: Sequence[str],
 ) -> list[SuccessfulAttempt]:
+    """Each player's best visible success per challenge, picked by the store.
+
+    A window function keeps one row per (challenge, player), so the cost of a leaderboard
+    grows with players × challenges, not with attempts; the domain then ranks them.
+    """
     if not challenge_ids:
         return []
     table = ChallengeAttemptRow
-    rows = session.execute(
+    visible = or_(
+        *(
+            table.challenge_id == cid
+            if bounds.get(cid) is None
+            else and_(table.challenge_id == cid, table.created_at < bounds[cid])
+            for cid in challenge_ids
+        )
+    )
+    conditions = [table.succeeded.is_(True), visible]
+    if strategy in _NEEDS_METRIC:
+        conditions.append(_NEEDS_METRIC[strategy].is_not(None))
+    if hidden:
+        conditions.append(table.end_user_id.not_in(list(hidden)))
+    place = (
+        func.row_number()
+        .over(
+            partition_by=(table.challenge_id, table.end_user_id),
+            order_by=(*_best_order(strategy), table.created_at, table.id),
+        )
+        .label("place")
+    )
+    ranked = (
         select(
             table.id,
             table.challenge_id,
@@ -428,26 +482,25 @@ def _successful_attempts(
             table.elapsed_ms,
             table.tokens_total,
             table.rating,
-        ).where(table.challenge_id.in_(list(challenge_ids)), table.succeeded.is_(True))
-    )
-    found = []
-    for row in rows:
-        bound = bounds.get(row.challenge_id)
-        if bound is not None and row.created_at >= bound:
-            continue
-        found.append(
-            SuccessfulAttempt(
-                attempt_id=row.id,
-                challenge_id=row.challenge_id,
-                end_user_id=row.end_user_id,
-                created_at=row.created_at,
-                score=row.score,
-                elapsed_ms=row.elapsed_ms,
-                tokens_total=row.tokens_total,
-                rating=row.rating,
-            )
+            place,
         )
-    return found
+        .where(*conditions)
+        .subquery()
+    )
+    rows = session.execute(select(ranked).where(ranked.c.place == 1))
+    return [
+        SuccessfulAttempt(
+            attempt_id=row.id,
+            challenge_id=row.challenge_id,
+            end_user_id=row.end_user_id,
+            created_at=row.created_at,
+            score=row.score,
+            elapsed_ms=row.elapsed_ms,
+            tokens_total=row.tokens_total,
+            rating=row.rating,
+        )
+        for row in rows
+    ]
 
 
 def _with_values(
