@@ -27,6 +27,7 @@ from podium.domain.challenge_events import (
     record_of,
 )
 from podium.domain.challenges import ScoringStrategy, best_attempt
+from podium.errors import NotFoundError
 from podium.services.challenges import RecordedAttempt, outcome_of
 from podium.services.fair_play import challenge_bound, invisible_players
 from podium.services.webhooks import enqueue_deliveries
@@ -186,7 +187,8 @@ def list_events(
 ) -> list[ChallengeEventRow]:
     with db.read() as session:
         if challenge_id is not None:
-            ChallengeRepository(session).get(challenge_id, tenant_id=tenant_id)
+            # Players (not admins) see neither inactive challenges nor hidden players.
+            _visible_challenge(session, tenant_id, challenge_id, admin=include_hidden)
         hidden = [] if include_hidden else invisible_players(session, tenant_id=tenant_id)
         return ChallengeEventRepository(session).list(
             tenant_id=tenant_id,
@@ -199,9 +201,15 @@ def list_events(
         )
 
 
-def ensure_challenge(db: Database, *, tenant_id: str, challenge_id: str) -> None:
+def _visible_challenge(session: Session, tenant_id: str, challenge_id: str, *, admin: bool) -> None:
+    challenge = ChallengeRepository(session).find(challenge_id, tenant_id=tenant_id)
+    if challenge is None or not (challenge.is_active or admin):
+        raise NotFoundError("challenge", challenge_id)
+
+
+def ensure_challenge(db: Database, *, tenant_id: str, challenge_id: str, admin: bool) -> None:
     with db.read() as session:
-        ChallengeRepository(session).get(challenge_id, tenant_id=tenant_id)
+        _visible_challenge(session, tenant_id, challenge_id, admin=admin)
 
 
 def last_event_id(db: Database, *, tenant_id: str) -> int:

@@ -226,6 +226,8 @@ class WebhookDeliveryJob:
             send=self.send,
             max_attempts=self.settings.webhook_max_attempts,
             backoff_s=self.settings.webhook_backoff,
+            # Long enough for a whole batch of slow receivers: no other process takes them.
+            lease_ms=round((BATCH_SIZE * self.settings.webhook_timeout + 30) * 1000),
         )
 
     def _loop(self) -> None:

@@ -164,3 +164,13 @@ def test_a_hidden_record_holder_is_not_the_previous_record(
     assert [e["end_user_id"] for e in found] == ["dan", "cat"]
     assert found[1]["payload"]["previous_record"]["end_user_id"] == "dan"
     assert found[1]["payload"]["new_record"]["score"] == 100.0
+
+
+def test_events_of_inactive_challenges_are_for_admins(client: TestClient, acting: Acting) -> None:
+    cid = challenge(client, "first")
+    ok_attempt(client, cid, "ann")
+    client.patch(f"/api/challenges/{cid}", json={"is_active": False})
+    assert len(events(client, cid)) == 1
+    acting(role=Role.READ)
+    assert client.get(f"/api/challenges/{cid}/events").status_code == 404
+    assert client.get(f"/api/challenges/{cid}/events/stream").status_code == 404

@@ -103,7 +103,12 @@ async def _start_after(db: Database, principal: Principal, last_event_id: str | 
 
 def streamed_challenge(challenge_id: str, db: DatabaseDep, principal: ReadDep) -> str:
     """The challenge asked for, checked before the stream starts (unknown: a plain 404)."""
-    service.ensure_challenge(db, tenant_id=principal.tenant_id, challenge_id=challenge_id)
+    service.ensure_challenge(
+        db,
+        tenant_id=principal.tenant_id,
+        challenge_id=challenge_id,
+        admin=principal.may(Role.ADMIN),
+    )
     return challenge_id
 
 
