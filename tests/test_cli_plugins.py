@@ -12,8 +12,12 @@ runner = CliRunner()
 WIDE = {"COLUMNS": "250"}
 
 
-def test_list_shows_the_scorers(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture(autouse=True)
+def wide_console(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(console, "width", 250)  # the console was made before COLUMNS was set
+
+
+def test_list_shows_the_scorers() -> None:
     result = runner.invoke(app, ["plugins", "list"], env=WIDE)
     assert result.exit_code == 0, result.output
     assert "builtin.weighted_scorer" in result.output

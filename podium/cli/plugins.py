@@ -14,7 +14,7 @@ from podium.errors import InvalidInputError
 from podium.plugins import PLUGIN_KINDS
 from podium.plugins.sandbox import score_here, shared_sandbox
 from podium.plugins.scorer_protocol import AttemptMetrics, ScoringContext
-from podium.services.attempt_scoring import is_trusted
+from podium.services.attempt_scoring import AttemptScorer, is_trusted
 from podium.services.challenges import checked_scoring
 from podium.settings import load_settings
 
@@ -92,21 +92,25 @@ def plugins_check(
     a built-in or PODIUM_SCORER_SANDBOX is false. Exits with 1 if anything fails.
     """
     settings = load_settings()
-    checked = checked_scoring(
-        ScoringStrategy.CUSTOM, None, scorer, _json_object(config, "--config")
-    )
-    console.print(f"scorer {scorer}: loads; config {json.dumps(checked.config)}", highlight=False)
-    samples = (
-        SAMPLE_METRICS
-        if metrics is None
-        else (("your metrics", cast(AttemptMetrics, _json_object(metrics, "--metrics"))),)
-    )
     timeout = timeout_ms or settings.scorer_timeout_ms
     sandboxed = settings.scorer_sandbox and not is_trusted(scorer)
     sandbox = (
         shared_sandbox(workers=1, memory_limit_mb=settings.scorer_memory_limit_mb)
         if sandboxed
         else None
+    )
+    checked = checked_scoring(
+        ScoringStrategy.CUSTOM,
+        None,
+        scorer,
+        _json_object(config, "--config"),
+        scorer=AttemptScorer(default_timeout_ms=timeout, sandbox=sandbox),
+    )
+    console.print(f"scorer {scorer}: loads; config {json.dumps(checked.config)}", highlight=False)
+    samples = (
+        SAMPLE_METRICS
+        if metrics is None
+        else (("your metrics", cast(AttemptMetrics, _json_object(metrics, "--metrics"))),)
     )
     table = Table("attempt", "metrics", "score", "details or failure")
     failures = 0

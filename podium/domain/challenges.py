@@ -59,7 +59,7 @@ class AttemptOutcome:
     created_at: int
     tokens_total: int | None = None
     elapsed_ms: int | None = None
-    rating: float | None = None
+    rating: int | None = None
     score: float | None = None
 
 

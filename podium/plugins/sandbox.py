@@ -9,8 +9,9 @@ worker process of a `pebble <https://pypi.org/project/Pebble/>`_ ``ProcessPool``
 - ``sys.exit`` and any other exception become a failure of that attempt only.
 
 In every case the caller gets ``ScorerFailedError`` with the reason (for the log, not for players)
-and the pool goes on serving the next attempts. Workers are forked from a forkserver, never
-from the (threaded) API process.
+and the pool goes on serving the next attempts. ``check`` loads a plugin and validates its
+config in a worker too, so that a module that hangs or exits at import cannot take the API
+process with it. Workers are forked from a forkserver, never from the (threaded) API process.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from typing import Any
 import pebble
 
 from podium.domain.challenges import read_scoring_result
+from podium.errors import PluginConfigError, PluginError, PodiumError, Problem
+from podium.plugins.registry import validate_config
 from podium.plugins.scorer_protocol import AttemptMetrics, ScorerProtocol, ScoringContext
 
 MIB = 1024 * 1024
@@ -35,6 +38,7 @@ MIB = 1024 * 1024
 _GRACE_S = 30.0
 
 Scored = tuple[float, dict[str, Any] | None]
+_GROUP = "podium.scorers"
 
 
 class ScorerFailedError(Exception):
@@ -76,6 +80,24 @@ def _score_in_worker(
         return True, score_here(spec, config, metrics, ctx), ""
     except BaseException as error:  # SystemExit and MemoryError included
         return False, None, f"{type(error).__name__}: {error}"[:1000]
+
+
+def _check_in_worker(
+    spec: str, config: Mapping[str, Any]
+) -> tuple[str, Any, list[tuple[str, str]]]:
+    """Load the scorer and validate its config: ("ok", config with defaults) or an error."""
+    from podium.plugins import SCORERS
+
+    try:
+        found = SCORERS.find(spec)
+        settings = validate_config(found, dict(config), plugin=spec, kind=SCORERS.kind)
+    except PluginConfigError as error:
+        return "config", error.message, [(p.field, p.message) for p in error.problems]
+    except PodiumError as error:
+        return "plugin", error.message, []
+    except BaseException as error:  # SystemExit at import included
+        return "plugin", f"scorer {spec!r} failed to load: {type(error).__name__}: {error}", []
+    return "ok", settings, []
 
 
 def _limit_memory(limit_bytes: int) -> None:
@@ -133,6 +155,32 @@ class ScorerSandbox:
         if not succeeded or scored is None:
             raise ScorerFailedError(reason)
         return scored
+
+    def check(self, spec: str, config: Mapping[str, Any], *, timeout_s: float) -> dict[str, Any]:
+        """Load the scorer in a worker and validate its config there; the config with defaults.
+
+        Raises ``PluginError`` (it does not load: an import error, an import that hangs or kills
+        its process) or ``PluginConfigError`` (naming the keys), like the registry does.
+        """
+        future = self._running_pool().schedule(
+            _check_in_worker, args=(spec, dict(config)), timeout=timeout_s
+        )
+        try:
+            outcome, value, problems = future.result(timeout=timeout_s + _GRACE_S)
+        except concurrent.futures.TimeoutError:
+            future.cancel()  # type: ignore[no-untyped-call]
+            reason = f"took more than {timeout_s:g} s to load"
+        except pebble.ProcessExpired as error:
+            reason = f"killed its process while loading (exit code {error.exitcode})"
+        except Exception as error:
+            reason = f"could not be loaded ({type(error).__name__}: {error})"
+        else:
+            if outcome == "config":
+                raise PluginConfigError(value, [Problem(field, msg) for field, msg in problems])
+            if outcome == "plugin":
+                raise PluginError(value, plugin=spec, group=_GROUP)
+            return dict(value)
+        raise PluginError(f"scorer {spec!r} {reason}", plugin=spec, group=_GROUP)
 
     def close(self) -> None:
         with self._lock:

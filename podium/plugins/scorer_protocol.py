@@ -27,7 +27,7 @@ class AttemptMetrics(TypedDict, total=False):
     succeeded: bool
     tokens_total: int | None
     elapsed_ms: int | None
-    rating: float | None  # a judge's rating, 0 to 10
+    rating: int | None  # a judge's rating, 0 to 10
     created_at: int | None  # epoch milliseconds
 
 

@@ -88,7 +88,9 @@ class AttemptCreate(StrictModel):
     succeeded: bool
     tokens_total: Annotated[int, Field(ge=0)] | None = None
     elapsed_ms: Annotated[int, Field(ge=0)] | None = None
-    rating: Annotated[float, Field(ge=0, le=10)] | None = None
+    rating: Annotated[int, Field(ge=0, le=10)] | None = Field(
+        None, description="A judge's rating, 0-10."
+    )
     created_at: Instant | None = Field(None, description="Defaults to the time it is received.")
     workflow_run_id: Ref | None = None
 
@@ -101,7 +103,7 @@ class AttemptOut(ResponseModel):
     succeeded: bool
     tokens_total: int | None
     elapsed_ms: int | None
-    rating: float | None
+    rating: int | None
     created_at: Instant
     score: float | None
     score_details: dict[str, Any] | None

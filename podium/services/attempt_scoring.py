@@ -13,11 +13,13 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from podium.domain.challenges import AttemptOutcome, ScoringStrategy, builtin_score
 from podium.plugins import SCORERS
+from podium.plugins.registry import validate_config
 from podium.plugins.sandbox import ScorerSandbox, score_here, shared_sandbox
 from podium.plugins.scorer_protocol import AttemptMetrics, ScoringContext
 from podium.settings import Settings
@@ -55,6 +57,18 @@ def is_trusted(spec: str) -> bool:
         return SCORERS.aliases.get(spec, spec) in _trusted
 
 
+def scorer_target(spec: str) -> str:
+    """What ``spec`` points at: the ``module:attr`` of its entry point or alias, or itself."""
+    name = SCORERS.aliases.get(spec, spec)
+    targets = {info.name: info.target for info in SCORERS.available()}
+    return targets.get(name, name)
+
+
+def is_known_scorer_id(name: str) -> bool:
+    """Whether ``name`` is a registered scorer id (or alias), not a ``module:attr`` string."""
+    return name in SCORERS.aliases or any(info.name == name for info in SCORERS.available())
+
+
 def attempt_metrics(attempt: AttemptOutcome) -> AttemptMetrics:
     return {
         "succeeded": attempt.succeeded,
@@ -82,6 +96,17 @@ class AttemptScorer:
             else None
         )
         return cls(default_timeout_ms=settings.scorer_timeout_ms, sandbox=sandbox)
+
+    def validate(self, spec: str, config: Mapping[str, Any]) -> dict[str, Any]:
+        """The scorer's config with defaults, checked where the scorer would run.
+
+        A plugin is loaded in the sandbox (so a module that hangs or exits at import cannot
+        harm the API process); built-ins, or all scorers without a sandbox, in-process.
+        """
+        if self.sandbox is None or is_trusted(spec):
+            found = SCORERS.find(spec)
+            return validate_config(found, dict(config), plugin=spec, kind=SCORERS.kind)
+        return self.sandbox.check(spec, config, timeout_s=self.default_timeout_ms / 1000)
 
     def timeout_ms(self, challenge: ChallengeRow) -> int:
         return challenge.timeout_ms or self.default_timeout_ms

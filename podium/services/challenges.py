@@ -38,11 +38,9 @@ from podium.errors import (
     PluginError,
     Problem,
 )
-from podium.plugins import SCORERS
-from podium.plugins.registry import validate_config
 from podium.schemas.challenges import AttemptCreate, ChallengeCreate, ChallengeUpdate
 from podium.schemas.common import instant_ms
-from podium.services.attempt_scoring import AttemptScorer
+from podium.services.attempt_scoring import AttemptScorer, is_known_scorer_id, scorer_target
 from podium.store.challenge_tables import ChallengeAttemptRow, ChallengeEntryRow, ChallengeRow
 from podium.store.challenges import AttemptRepository, ChallengeRepository, StandingRepository
 from podium.store.database import Database
@@ -58,13 +56,21 @@ class Scoring:
     config: dict[str, Any]
 
 
+IN_PROCESS_SCORER = AttemptScorer(default_timeout_ms=5_000, sandbox=None)
+
+
 def checked_scoring(
     strategy: ScoringStrategy,
     plugin_id: str | None,
     entrypoint: str | None,
     config: dict[str, Any] | None,
+    *,
+    scorer: AttemptScorer = IN_PROCESS_SCORER,
 ) -> Scoring:
-    """The scoring of a challenge, checked now: the plugin loads, its config is valid."""
+    """The scoring of a challenge, checked now: the plugin loads, its config is valid.
+
+    ``scorer`` decides where the plugin is loaded to be checked: in its sandbox when it has one.
+    """
     if strategy is not ScoringStrategy.CUSTOM:
         for field, value in (
             ("scoring_plugin_id", plugin_id),
@@ -86,21 +92,20 @@ def checked_scoring(
         ("scoring_entrypoint", entrypoint) if entrypoint else ("scoring_plugin_id", plugin_id)
     )
     assert spec is not None
+    if (
+        entrypoint is not None
+        and plugin_id is not None
+        and is_known_scorer_id(plugin_id)
+        and scorer_target(plugin_id) != scorer_target(entrypoint)
+    ):
+        # A plugin id naming a known scorer must name the entrypoint's; any other plugin id
+        # is the operator's label for it.
+        raise InvalidInputError.for_field(
+            "scoring_plugin_id",
+            f"{plugin_id!r} is another scorer than scoring_entrypoint {entrypoint!r}",
+        )
     try:
-        found = SCORERS.find(spec)
-    except PluginError as error:
-        raise InvalidInputError(error.message, [Problem(field, error.message)]) from None
-    if entrypoint is not None and plugin_id is not None:
-        # A plugin id naming a known scorer must name the same one as the entrypoint; any
-        # other plugin id is the operator's label for it.
-        known = {info.name for info in SCORERS.available()} | set(SCORERS.aliases)
-        if plugin_id in known and SCORERS.find(plugin_id) is not found:
-            raise InvalidInputError.for_field(
-                "scoring_plugin_id",
-                f"{plugin_id!r} is another scorer than scoring_entrypoint {entrypoint!r}",
-            )
-    try:
-        settings = validate_config(found, dict(config or {}), plugin=spec, kind=SCORERS.kind)
+        settings = scorer.validate(spec, config or {})
     except PluginConfigError as error:
         problems = [
             Problem(problem.field.replace("config", "scoring_config", 1), problem.message)
@@ -108,14 +113,25 @@ def checked_scoring(
         ]
         shown = "; ".join(f"{problem.field}: {problem.message}" for problem in problems)
         raise InvalidInputError(f"scorer {spec!r}: invalid config: {shown}", problems) from None
+    except PluginError as error:
+        raise InvalidInputError(error.message, [Problem(field, error.message)]) from None
     return Scoring(strategy, plugin_id or spec, entrypoint, settings)
 
 
 def create_challenge(
-    db: Database, *, tenant_id: str, spec: ChallengeCreate, now_ms: int
+    db: Database,
+    *,
+    tenant_id: str,
+    spec: ChallengeCreate,
+    now_ms: int,
+    scorer: AttemptScorer = IN_PROCESS_SCORER,
 ) -> ChallengeRow:
     scoring = checked_scoring(
-        spec.scoring_strategy, spec.scoring_plugin_id, spec.scoring_entrypoint, spec.scoring_config
+        spec.scoring_strategy,
+        spec.scoring_plugin_id,
+        spec.scoring_entrypoint,
+        spec.scoring_config,
+        scorer=scorer,
     )
     row = ChallengeRow(
         id=uuid.uuid4().hex,
@@ -140,53 +156,67 @@ def create_challenge(
     return row
 
 
+def _scoring_of(row: ChallengeRow) -> tuple[Any, ...]:
+    return (row.scoring_strategy, row.scoring_plugin_id, row.scoring_entrypoint, row.scoring_config)
+
+
+def _changed_scoring(row: ChallengeRow, given: dict[str, Any], scorer: AttemptScorer) -> Scoring:
+    strategy = ScoringStrategy(given.get("scoring_strategy") or row.scoring_strategy)
+    switched = strategy.value != row.scoring_strategy
+
+    def current(field: str) -> Any:
+        # A new strategy starts from nothing; otherwise unsent fields are kept.
+        return given[field] if field in given else (None if switched else getattr(row, field))
+
+    plugin_id, entrypoint = current("scoring_plugin_id"), current("scoring_entrypoint")
+    if "scoring_entrypoint" in given and "scoring_plugin_id" not in given:
+        plugin_id = None  # a new entrypoint: the old plugin id no longer describes it
+    return checked_scoring(
+        strategy, plugin_id, entrypoint, current("scoring_config"), scorer=scorer
+    )
+
+
 def update_challenge(
-    db: Database, *, tenant_id: str, challenge_id: str, changes: ChallengeUpdate, now_ms: int
+    db: Database,
+    *,
+    tenant_id: str,
+    challenge_id: str,
+    changes: ChallengeUpdate,
+    now_ms: int,
+    scorer: AttemptScorer = IN_PROCESS_SCORER,
 ) -> ChallengeRow:
     given = changes.model_dump(exclude_unset=True)
+    scoring: Scoring | None = None
+    if any(field in given for field in _SCORING_FIELDS):
+        # Checked before the transaction: loading a plugin in the sandbox may take seconds.
+        with db.read() as session:
+            before = ChallengeRepository(session).get(challenge_id, tenant_id=tenant_id)
+        scoring = _changed_scoring(before, given, scorer)
     with db.write() as session:
         challenges = ChallengeRepository(session)
         row = challenges.lock(challenge_id, tenant_id=tenant_id)
+        if scoring is not None and _scoring_of(row) != _scoring_of(before):
+            raise ConflictError(
+                f"challenge {row.id!r} was changed meanwhile; send the change again",
+                [Problem("scoring_strategy", "changed meanwhile")],
+            )
         for field in ("name", "description", "goal", "is_active"):
             if given.get(field) is not None:
                 setattr(row, field, given[field])
         for field in ("app_id", "workflow_id", "timeout_ms"):
             if field in given:
                 setattr(row, field, given[field])
-        if any(field in given for field in _SCORING_FIELDS):
-            strategy = ScoringStrategy(given.get("scoring_strategy") or row.scoring_strategy)
-            switched = strategy.value != row.scoring_strategy
-
-            def current(field: str) -> Any:
-                # A new strategy starts from nothing; otherwise unsent fields are kept.
-                return (
-                    given[field] if field in given else (None if switched else getattr(row, field))
-                )
-
-            plugin_id, entrypoint = current("scoring_plugin_id"), current("scoring_entrypoint")
-            if "scoring_entrypoint" in given and "scoring_plugin_id" not in given:
-                plugin_id = None  # a new entrypoint: the old plugin id no longer describes it
-            scoring = checked_scoring(strategy, plugin_id, entrypoint, current("scoring_config"))
-            changed = (
-                scoring.strategy.value,
-                scoring.plugin_id,
-                scoring.entrypoint,
-                scoring.config,
-            ) != (
-                row.scoring_strategy,
-                row.scoring_plugin_id,
-                row.scoring_entrypoint,
-                row.scoring_config,
-            )
-            if changed and AttemptRepository(session).list(challenge_id=row.id, limit=1):
+        if scoring is not None:
+            wanted = (scoring.strategy.value, scoring.plugin_id, scoring.entrypoint, scoring.config)
+            if wanted != _scoring_of(row) and AttemptRepository(session).list(
+                challenge_id=row.id, limit=1
+            ):
                 raise ConflictError(
                     f"challenge {row.id!r} has attempts: its scoring can no longer change "
                     "(create a new challenge instead)",
                     [Problem("scoring_strategy", "the challenge has attempts")],
                 )
-            row.scoring_strategy = scoring.strategy.value
-            row.scoring_plugin_id = scoring.plugin_id
-            row.scoring_entrypoint = scoring.entrypoint
+            row.scoring_strategy, row.scoring_plugin_id, row.scoring_entrypoint = wanted[:3]
             row.scoring_config = scoring.config
         row.updated_at = now_ms
         session.flush()

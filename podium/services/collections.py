@@ -39,7 +39,11 @@ from podium.errors import (
     Problem,
 )
 from podium.plugins import COLLECTION_SCORERS
-from podium.plugins.collection_sandbox import score_collection_here, score_collection_sandboxed
+from podium.plugins.collection_sandbox import (
+    check_collection_scorer_sandboxed,
+    score_collection_here,
+    score_collection_sandboxed,
+)
 from podium.plugins.collection_scorer_protocol import ChallengeBest, CollectionScoringContext
 from podium.plugins.sandbox import ScorerSandbox, shared_sandbox
 from podium.schemas.collections import CollectionCreate, CollectionUpdate, DynamicValueIn
@@ -56,7 +60,10 @@ log = logging.getLogger(__name__)
 
 
 def _checked_scoring(
-    strategy: CollectionStrategy, plugin_id: str | None, config: dict[str, Any]
+    strategy: CollectionStrategy,
+    plugin_id: str | None,
+    config: dict[str, Any],
+    scorer: CollectionScorer | None,
 ) -> tuple[str | None, dict[str, Any]]:
     if strategy is not CollectionStrategy.CUSTOM:
         if plugin_id is not None:
@@ -69,8 +76,15 @@ def _checked_scoring(
             "scoring_plugin_id", "the custom strategy needs a collection scorer plugin"
         )
     try:
-        checked = COLLECTION_SCORERS.validate_config(plugin_id, config)
-        COLLECTION_SCORERS.create(plugin_id, checked)
+        if scorer is not None and scorer.sandbox is not None and not _is_trusted(plugin_id):
+            # A third-party module is imported in a worker: one that hangs or exits at import
+            # is a 422, never the API's end.
+            checked = check_collection_scorer_sandboxed(
+                scorer.sandbox, plugin_id, config, timeout_s=scorer.timeout_ms / 1000
+            )
+        else:
+            checked = COLLECTION_SCORERS.validate_config(plugin_id, config)
+            COLLECTION_SCORERS.create(plugin_id, checked)
     except PluginConfigError as error:
         problems = [
             Problem(problem.field.replace("config", "scoring_config", 1), problem.message)
@@ -116,9 +130,16 @@ def _checked_challenges(
 
 
 def create_collection(
-    db: Database, *, tenant_id: str, spec: CollectionCreate, now_ms: int
+    db: Database,
+    *,
+    tenant_id: str,
+    spec: CollectionCreate,
+    now_ms: int,
+    scorer: CollectionScorer | None = None,
 ) -> tuple[CollectionRow, list[str]]:
-    plugin_id, config = _checked_scoring(spec.strategy, spec.scoring_plugin_id, spec.scoring_config)
+    plugin_id, config = _checked_scoring(
+        spec.strategy, spec.scoring_plugin_id, spec.scoring_config, scorer
+    )
     row = CollectionRow(
         id=spec.id or f"col_{secrets.token_hex(6)}",
         tenant_id=tenant_id,
@@ -145,7 +166,13 @@ def create_collection(
 
 
 def update_collection(
-    db: Database, *, tenant_id: str, collection_id: str, changes: CollectionUpdate, now_ms: int
+    db: Database,
+    *,
+    tenant_id: str,
+    collection_id: str,
+    changes: CollectionUpdate,
+    now_ms: int,
+    scorer: CollectionScorer | None = None,
 ) -> tuple[CollectionRow, list[str]]:
     given = changes.model_dump(exclude_unset=True)
     with db.write() as session:
@@ -163,7 +190,7 @@ def update_collection(
             if config is None:
                 config = row.scoring_config if plugin_id == row.scoring_plugin_id else {}
             row.scoring_plugin_id, row.scoring_config = _checked_scoring(
-                strategy, plugin_id, config
+                strategy, plugin_id, config, scorer
             )
             row.strategy = strategy.value
         if "dynamic_value" in given:

@@ -62,7 +62,7 @@ class ChallengeAttemptRow(Base):
     succeeded: Mapped[bool] = mapped_column(Boolean)
     tokens_total: Mapped[int | None]
     elapsed_ms: Mapped[int | None]
-    rating: Mapped[float | None]
+    rating: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[int]
     recorded_at: Mapped[int]
     score: Mapped[float | None]

@@ -430,3 +430,25 @@ def test_a_hanging_plugin_does_not_hold_up_other_attempts(client: TestClient) ->
     finally:
         thread.join()
     assert hanging[0].json()["score"] is None
+
+
+@pytest.mark.parametrize(
+    ("module", "message"),
+    [("exits", "killed its process while loading"), ("raises_system_exit", "SystemExit")],
+)
+@pytest.mark.usefixtures("small_sandbox")
+def test_a_plugin_that_kills_its_importer_is_refused_and_the_api_lives_on(
+    client: TestClient, module: str, message: str
+) -> None:
+    response = client.post(
+        "/api/challenges",
+        json={
+            "name": "C",
+            "scoring_strategy": "custom",
+            "scoring_entrypoint": f"tests.plugins.hostile_imports.{module}:Scorer",
+        },
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["problems"][0]["field"] == "scoring_entrypoint"
+    assert message in response.json()["message"]
+    assert client.get("/api/challenges").status_code == 200

@@ -279,3 +279,17 @@ def test_a_deleted_challenge_drops_out_of_its_collections(client: TestClient) ->
     assert client.delete(f"/api/challenges/{b}").status_code == 204
     assert client.get("/api/collections/s").json()["challenge_ids"] == [a]
     assert rows(client, "s") == []
+
+
+def test_a_plugin_that_kills_its_process_at_import_is_a_422(client: TestClient) -> None:
+    response = client.post(
+        "/api/collections",
+        json={
+            "name": "S",
+            "strategy": "custom",
+            "scoring_plugin_id": "tests.plugins.collection_scorer_exits_at_import:Scorer",
+        },
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["problems"][0]["field"] == "scoring_plugin_id"
+    assert client.get("/healthz").status_code == 200

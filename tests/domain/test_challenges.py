@@ -29,7 +29,7 @@ def attempt(
     at: int = 0,
     tokens: int | None = None,
     elapsed: int | None = None,
-    rating: float | None = None,
+    rating: int | None = None,
     score: float | None = None,
 ) -> AttemptOutcome:
     return AttemptOutcome(
@@ -155,7 +155,7 @@ def test_standing_counts_attempts_and_first_success() -> None:
         (S.FASTEST, attempt(1, "a", elapsed=None), None),
         (S.FEWEST_TOKENS, attempt(1, "a", tokens=12), 12.0),
         (S.HIGHEST_RATING, attempt(1, "a", rating=None), None),
-        (S.HIGHEST_RATING, attempt(1, "a", rating=7.5, ok=False), None),
+        (S.HIGHEST_RATING, attempt(1, "a", rating=7, ok=False), None),
         (S.HIGHEST_RATING, attempt(1, "a", rating=0), 0.0),
     ],
 )
@@ -216,7 +216,7 @@ outcomes = st.lists(
         created_at=st.integers(0, 20),
         tokens_total=st.none() | st.integers(0, 5),
         elapsed_ms=st.none() | st.integers(0, 5),
-        rating=st.none() | st.integers(0, 10).map(float),
+        rating=st.none() | st.integers(0, 10),
         score=st.none() | st.just(math.nan) | st.floats(min_value=0, max_value=5),
     ),
     max_size=30,

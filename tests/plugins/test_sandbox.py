@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from podium.errors import PluginConfigError, PluginError
 from podium.plugins.sandbox import ScorerFailedError, ScorerSandbox
 from podium.plugins.scorer_protocol import ScoringContext
 
@@ -62,3 +63,28 @@ def test_a_failing_plugin_fails_its_attempt_only(
 
 def test_negative_scores_are_clamped(sandbox: ScorerSandbox) -> None:
     assert sandbox.score(HOSTILE + "Negative", {}, {}, CTX, timeout_s=5) == (0.0, None)
+
+
+def test_check_validates_a_plugin_in_a_worker(sandbox: ScorerSandbox) -> None:
+    assert sandbox.check(HOSTILE + "Doubler", {}, timeout_s=20) == {"factor": 2.0}
+    with pytest.raises(PluginConfigError) as caught:
+        sandbox.check(HOSTILE + "Doubler", {"factor": "x", "other": 1}, timeout_s=20)
+    assert [p.field for p in caught.value.problems] == ["config.factor", "config.other"]
+
+
+@pytest.mark.parametrize(
+    ("spec", "reason"),
+    [
+        ("tests.plugins.hostile_imports.exits:Scorer", "killed its process while loading"),
+        ("tests.plugins.hostile_imports.hangs:Scorer", "took more than 1 s to load"),
+        ("tests.plugins.hostile_imports.raises_system_exit:Scorer", "SystemExit"),
+        ("tests.plugins.nope:Scorer", "cannot be imported"),
+        (HOSTILE + "NoScoreMethod", r"no score\(\) method"),
+    ],
+)
+def test_a_plugin_that_cannot_load_is_a_plugin_error(
+    sandbox: ScorerSandbox, spec: str, reason: str
+) -> None:
+    with pytest.raises(PluginError, match=reason):
+        sandbox.check(spec, {}, timeout_s=1)
+    assert sandbox.check(HOSTILE + "Doubler", {"factor": 1.0}, timeout_s=20) == {"factor": 1.0}

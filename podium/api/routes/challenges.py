@@ -57,9 +57,11 @@ ScorerDep = Annotated[AttemptScorer, Depends(get_attempt_scorer)]
 
 @router.post("", status_code=status.HTTP_201_CREATED)
 def create_challenge(
-    spec: ChallengeCreate, db: DatabaseDep, now_ms: NowDep, principal: AdminDep
+    spec: ChallengeCreate, db: DatabaseDep, scorer: ScorerDep, now_ms: NowDep, principal: AdminDep
 ) -> ChallengeOut:
-    row = service.create_challenge(db, tenant_id=principal.tenant_id, spec=spec, now_ms=now_ms)
+    row = service.create_challenge(
+        db, tenant_id=principal.tenant_id, spec=spec, now_ms=now_ms, scorer=scorer
+    )
     return ChallengeOut.from_row(row)
 
 
@@ -97,11 +99,17 @@ def update_challenge(
     challenge_id: str,
     changes: ChallengeUpdate,
     db: DatabaseDep,
+    scorer: ScorerDep,
     now_ms: NowDep,
     principal: AdminDep,
 ) -> ChallengeOut:
     row = service.update_challenge(
-        db, tenant_id=principal.tenant_id, challenge_id=challenge_id, changes=changes, now_ms=now_ms
+        db,
+        tenant_id=principal.tenant_id,
+        challenge_id=challenge_id,
+        changes=changes,
+        now_ms=now_ms,
+        scorer=scorer,
     )
     return ChallengeOut.from_row(row)
 

@@ -40,12 +40,15 @@ def get_collection_scorer(settings: SettingsDep) -> CollectionScorer:
     return CollectionScorer.for_settings(settings)
 
 
+ScorerDep = Annotated[CollectionScorer, Depends(get_collection_scorer)]
+
+
 @router.post("", status_code=status.HTTP_201_CREATED)
 def create_collection(
-    spec: CollectionCreate, db: DatabaseDep, now_ms: NowDep, principal: AdminDep
+    spec: CollectionCreate, db: DatabaseDep, scorer: ScorerDep, now_ms: NowDep, principal: AdminDep
 ) -> CollectionOut:
     row, challenge_ids = service.create_collection(
-        db, tenant_id=principal.tenant_id, spec=spec, now_ms=now_ms
+        db, tenant_id=principal.tenant_id, spec=spec, now_ms=now_ms, scorer=scorer
     )
     return CollectionOut.from_row(row, challenge_ids)
 
@@ -77,6 +80,7 @@ def update_collection(
     collection_id: str,
     changes: CollectionUpdate,
     db: DatabaseDep,
+    scorer: ScorerDep,
     now_ms: NowDep,
     principal: AdminDep,
 ) -> CollectionOut:
@@ -86,6 +90,7 @@ def update_collection(
         collection_id=collection_id,
         changes=changes,
         now_ms=now_ms,
+        scorer=scorer,
     )
     return CollectionOut.from_row(row, challenge_ids)
 
@@ -121,7 +126,7 @@ def collection_leaderboard(
     settings: SettingsDep,
     now_ms: NowDep,
     principal: ReadDep,
-    scorer: Annotated[CollectionScorer, Depends(get_collection_scorer)],
+    scorer: ScorerDep,
     limit: Limit = 100,
     offset: Offset = 0,
     live: Annotated[

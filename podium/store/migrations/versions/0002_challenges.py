@@ -64,7 +64,7 @@ def upgrade() -> None:
         sa.Column("succeeded", sa.Boolean(), nullable=False),
         sa.Column("tokens_total", sa.BigInteger(), nullable=True),
         sa.Column("elapsed_ms", sa.BigInteger(), nullable=True),
-        sa.Column("rating", sa.Float(), nullable=True),
+        sa.Column("rating", sa.Integer(), nullable=True),
         sa.Column("created_at", sa.BigInteger(), nullable=False),
         sa.Column("recorded_at", sa.BigInteger(), nullable=False),
         sa.Column("score", sa.Float(), nullable=True),

@@ -1,0 +1,1 @@
+"""Modules that misbehave when imported; only ever imported in the scorer sandbox."""
