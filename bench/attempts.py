@@ -12,7 +12,7 @@ and ``true`` (it runs in the pool of worker processes):
 
 Run from the repository root::
 
-    python -m bench.attempts                 # defaults: 3000 attempts, 4 clients
+    python -m bench.attempts                 # defaults: 2000 attempts, 4 clients
     python -m bench.attempts --attempts 500 --clients 2 --database-url postgresql+psycopg://...
 """
 
@@ -139,20 +139,28 @@ def serving(database_url: str, *, sandboxed: bool) -> Iterator[str]:
         process.wait(timeout=30)
 
 
+CUSTOM = {
+    "name": "bench",
+    "scoring_strategy": "custom",
+    "scoring_entrypoint": SCORER,
+    "scoring_config": {"weight": 5.0},
+}
+BUILT_IN = {"name": "bench", "scoring_strategy": "fastest"}
+
+
 def bench_http(
-    database_url: str, attempts: int, clients: int, players: int, *, sandboxed: bool
+    database_url: str,
+    attempts: int,
+    clients: int,
+    players: int,
+    *,
+    sandboxed: bool,
+    challenge: dict[str, Any],
 ) -> dict[str, float]:
+    custom = challenge["scoring_strategy"] == "custom"
     with serving(database_url, sandboxed=sandboxed) as url:
         with httpx.Client(base_url=url, timeout=60) as admin:
-            created = admin.post(
-                "/api/challenges",
-                json={
-                    "name": "bench",
-                    "scoring_strategy": "custom",
-                    "scoring_entrypoint": SCORER,
-                    "scoring_config": {"weight": 5.0},
-                },
-            )
+            created = admin.post("/api/challenges", json=challenge)
             created.raise_for_status()
             challenge_id = created.json()["id"]
         rng = random.Random(2)
@@ -169,7 +177,7 @@ def bench_http(
                     response = client.post(f"/api/challenges/{challenge_id}/attempts", json=body)
                     latencies.append(time.perf_counter() - started)
                     assert response.status_code == 201, response.text
-                    assert response.json()["score"] is not None
+                    assert response.json()["score"] is not None or not custom
             return latencies
 
         post_all(bodies[:20])  # warm-up: connections, the scorer pool
@@ -191,7 +199,7 @@ def bench_http(
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--attempts", type=int, default=3000)
+    parser.add_argument("--attempts", type=int, default=2000)
     parser.add_argument("--scorer-attempts", type=int, default=5000)
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--players", type=int, default=300)
@@ -204,12 +212,29 @@ def main(argv: list[str] | None = None) -> None:
     print()
     print("| mode | scorer alone (attempts/s) | POST attempts/s | p50 POST (ms) | p99 POST (ms) |")
     print("|---|---|---|---|---|")
+    with tempfile.TemporaryDirectory() as folder:
+        url = args.database_url or f"sqlite:///{folder}/baseline.db"
+        http = bench_http(
+            url, args.attempts, args.clients, args.players, sandboxed=True, challenge=BUILT_IN
+        )
+    print(
+        f"| built-in strategy `fastest` (no plugin) | - | {http['per_s']:,.0f} | "
+        f"{http['p50_ms']:.1f} | {http['p99_ms']:.1f} |",
+        flush=True,
+    )
     for sandboxed in (False, True):
         per_s = bench_scorer(args.scorer_attempts, sandboxed=sandboxed)
         with tempfile.TemporaryDirectory() as folder:
             url = args.database_url or f"sqlite:///{folder}/bench.db"
-            http = bench_http(url, args.attempts, args.clients, args.players, sandboxed=sandboxed)
-        mode = "sandboxed (worker processes)" if sandboxed else "in-process"
+            http = bench_http(
+                url,
+                args.attempts,
+                args.clients,
+                args.players,
+                sandboxed=sandboxed,
+                challenge=CUSTOM,
+            )
+        mode = "plugin sandboxed (worker processes)" if sandboxed else "plugin in-process"
         print(
             f"| {mode} | {per_s:,.0f} | {http['per_s']:,.0f} | "
             f"{http['p50_ms']:.1f} | {http['p99_ms']:.1f} |",

@@ -59,7 +59,9 @@ class Settings(BaseSettings):
         2, ge=1, le=64, description="Worker processes that run sandboxed scorer plugins."
     )
     scorer_memory_limit_mb: int = Field(
-        1_024, ge=64, description="Address-space ceiling of each scorer worker process, in MiB."
+        1_024,
+        ge=256,  # a worker maps ~170 MiB before it runs any plugin
+        description="Address-space ceiling of each scorer worker process, in MiB.",
     )
     scorer_sandbox: bool = Field(
         True,

@@ -33,6 +33,9 @@ def test_environment_and_overrides(monkeypatch: pytest.MonkeyPatch) -> None:
         ("PODIUM_PORT", "70000", "PODIUM_PORT"),
         ("PODIUM_SCORE_INTERVAL", "0", "PODIUM_SCORE_INTERVAL"),
         ("PODIUM_LOG_LEVEL", "LOUD", "PODIUM_LOG_LEVEL"),
+        ("PODIUM_SCORER_MEMORY_LIMIT_MB", "100", "PODIUM_SCORER_MEMORY_LIMIT_MB"),
+        ("PODIUM_SCORER_TIMEOUT_MS", "0", "PODIUM_SCORER_TIMEOUT_MS"),
+        ("PODIUM_SCORER_SANDBOX", "maybe", "PODIUM_SCORER_SANDBOX"),
     ],
 )
 def test_bad_values_fail_fast_naming_the_variable(

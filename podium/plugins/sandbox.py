@@ -101,6 +101,9 @@ def _check_in_worker(
 
 
 def _limit_memory(limit_bytes: int) -> None:
+    _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard != resource.RLIM_INFINITY:
+        limit_bytes = min(limit_bytes, hard)  # a process may lower its hard limit, not raise it
     resource.setrlimit(resource.RLIMIT_AS, (limit_bytes, limit_bytes))
 
 

@@ -320,8 +320,13 @@ def record_attempt(
     )
     scored = scorer.score(challenge, probe, tenant_id=tenant_id)
     strategy = ScoringStrategy(challenge.scoring_strategy)
+    scored_with = _scoring_of(challenge)
     with db.write() as session:
         challenge = ChallengeRepository(session).lock(challenge_id, tenant_id=tenant_id)
+        if _scoring_of(challenge) != scored_with or not challenge.is_active:
+            raise ConflictError(
+                f"challenge {challenge_id!r} changed while the attempt was scored; send it again"
+            )
         standings = StandingRepository(session)
         leader_before = _leader(standings, challenge.id)
         attempt = AttemptRepository(session).add(

@@ -241,13 +241,16 @@ def test_leaderboard_ranks_best_attempts_with_shared_ranks(client: TestClient) -
     assert [a["succeeded"] for a in attempts] == [True, False]
 
 
+@pytest.mark.parametrize("listing", ["", "/{cid}/attempts", "/{cid}/leaderboard"])
 @pytest.mark.parametrize(
     ("query", "field"),
     [("limit=0", "limit"), ("limit=100000", "limit"), ("offset=-1", "offset")],
 )
-def test_leaderboard_limit_is_capped(client: TestClient, query: str, field: str) -> None:
+def test_listing_limits_are_capped(
+    client: TestClient, listing: str, query: str, field: str
+) -> None:
     cid = create(client)["id"]
-    response = client.get(f"/api/challenges/{cid}/leaderboard?{query}")
+    response = client.get("/api/challenges" + listing.format(cid=cid) + f"?{query}")
     assert response.status_code == 422
     assert response.json()["problems"][0]["field"] == field
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import random
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from sqlalchemy.orm import Session
 
-from podium.domain.challenges import ScoringStrategy, standings
+from podium.domain.challenges import AttemptOutcome, ScoringStrategy, standings
 from podium.schemas.challenges import AttemptCreate, ChallengeCreate
 from podium.services import challenges as service
 from podium.services.attempt_scoring import AttemptScorer
@@ -169,3 +170,46 @@ def test_standings_pages_are_cached_per_revision(database: Database) -> None:
     second = board()
     assert second.standings is not first.standings
     assert [row.entry.end_user_id for row in second.standings] == ["bob", "ann"]
+
+
+def test_concurrent_attempts_keep_the_standings_exact(database: Database) -> None:
+    challenge = service.create_challenge(
+        database,
+        tenant_id="default",
+        spec=ChallengeCreate(name="c", scoring_strategy=ScoringStrategy.FEWEST_TOKENS),
+        now_ms=T0,
+    )
+
+    def post(worker: int) -> list[AttemptOutcome]:
+        rng = random.Random(worker)
+        return [
+            service.outcome_of(
+                record(
+                    database,
+                    challenge.id,
+                    end_user_id=rng.choice("abc"),
+                    succeeded=True,
+                    tokens_total=rng.randrange(100),
+                ).attempt
+            )
+            for _ in range(8)
+        ]
+
+    with ThreadPoolExecutor(4) as pool:
+        outcomes = [outcome for part in pool.map(post, range(4)) for outcome in part]
+    board = service.challenge_leaderboard(
+        database,
+        tenant_id="default",
+        challenge_id=challenge.id,
+        include_inactive=False,
+        limit=10,
+        offset=0,
+    )
+    assert board.challenge.revision == 32
+    assert [
+        (r.rank, r.entry.end_user_id, r.entry.best_attempt_id, r.entry.attempts)
+        for r in board.standings
+    ] == [
+        (s.rank, s.end_user_id, s.best.attempt_id, s.attempts)
+        for s in standings(ScoringStrategy.FEWEST_TOKENS, outcomes)
+    ]
