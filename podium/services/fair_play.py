@@ -20,7 +20,7 @@ from podium.domain.freeze import visible_before
 from podium.errors import ForbiddenError, TooManyAttemptsError
 from podium.schemas.common import instant_ms
 from podium.schemas.fair_play import ChallengeRulesIn, PlayerFlagsUpdate
-from podium.store.challenge_tables import ChallengeAttemptRow, ChallengeRow
+from podium.store.challenge_tables import ChallengeAttemptRow
 from podium.store.challenges import ChallengeRepository
 from podium.store.collection_tables import ChallengeRulesRow, PlayerFlagsRow
 from podium.store.database import Database
@@ -110,13 +110,46 @@ def challenge_bound(
 
 def enforce_attempt_rules(session: Session, *, attempt: ChallengeAttemptRow, now_ms: int) -> None:
     """Refuse the just-added ``attempt`` of a banned player or over a limit (rolls it back)."""
-    flags = PlayerFlagRepository(session).find(
-        tenant_id=attempt.tenant_id, end_user_id=attempt.end_user_id
+    check_attempt_rules(
+        session,
+        tenant_id=attempt.tenant_id,
+        challenge_id=attempt.challenge_id,
+        end_user_id=attempt.end_user_id,
+        now_ms=now_ms,
+        exclude_attempt_id=attempt.id,
     )
+
+
+def precheck_attempt(
+    db: Database, *, tenant_id: str, challenge_id: str, end_user_id: str, now_ms: int
+) -> None:
+    """The same check before an attempt is scored, so that a refused attempt costs no scorer
+    time; ``enforce_attempt_rules`` repeats it, exactly, when the attempt is stored."""
+    with db.read() as session:
+        check_attempt_rules(
+            session,
+            tenant_id=tenant_id,
+            challenge_id=challenge_id,
+            end_user_id=end_user_id,
+            now_ms=now_ms,
+            exclude_attempt_id=None,
+        )
+
+
+def check_attempt_rules(
+    session: Session,
+    *,
+    tenant_id: str,
+    challenge_id: str,
+    end_user_id: str,
+    now_ms: int,
+    exclude_attempt_id: int | None,
+) -> None:
+    flags = PlayerFlagRepository(session).find(tenant_id=tenant_id, end_user_id=end_user_id)
     if flags is not None and flags.banned:
-        raise ForbiddenError(f"player {attempt.end_user_id!r} is banned from this tenant")
-    rules = ChallengeRulesRepository(session).find(attempt.challenge_id)
-    if rules is None:
+        raise ForbiddenError(f"player {end_user_id!r} is banned from this tenant")
+    rules = ChallengeRulesRepository(session).find(challenge_id)
+    if rules is None or rules.tenant_id != tenant_id:
         return
     limits = AttemptLimits(
         max_attempts_per_player=rules.max_attempts_per_player,
@@ -126,11 +159,9 @@ def enforce_attempt_rules(session: Session, *, attempt: ChallengeAttemptRow, now
     if not limits.any:
         return
     table = ChallengeAttemptRow
-    mine = (
-        table.challenge_id == attempt.challenge_id,
-        table.end_user_id == attempt.end_user_id,
-        table.id != attempt.id,
-    )
+    mine = [table.challenge_id == challenge_id, table.end_user_id == end_user_id]
+    if exclude_attempt_id is not None:
+        mine.append(table.id != exclude_attempt_id)
     total = int(session.scalar(select(func.count()).select_from(table).where(*mine)) or 0)
     since = min(utc_day_start(now_ms), now_ms - MINUTE_MS)
     recent = list(
@@ -146,12 +177,8 @@ def enforce_attempt_rules(session: Session, *, attempt: ChallengeAttemptRow, now
         else f"retry in {decision.retry_after_seconds(now_ms)} s"
     )
     raise TooManyAttemptsError(
-        f"{decision.limit} of challenge {attempt.challenge_id!r} reached: {when}",
+        f"{decision.limit} of challenge {challenge_id!r} reached: {when}",
         limit=decision.limit,
         retry_at=decision.retry_at,
         retry_after_s=decision.retry_after_seconds(now_ms),
     )
-
-
-def challenge_of(session: Session, *, tenant_id: str, challenge_id: str) -> ChallengeRow:
-    return ChallengeRepository(session).get(challenge_id, tenant_id=tenant_id)

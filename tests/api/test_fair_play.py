@@ -236,3 +236,23 @@ def test_racing_attempts_cannot_slip_past_a_limit_together(
         thread.join()
     assert sorted(outcomes) == ["refused", "refused", "refused", "stored"]
     assert attempts_of(client, cid) == 1
+
+
+def test_a_refused_attempt_is_never_scored(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cid = challenge(client, "fastest")
+    client.put(f"/api/challenges/{cid}/rules", json={"max_attempts_per_player": 1})
+    client.patch("/api/players/mallory", json={"banned": True})
+    scored: list[str] = []
+    original = AttemptScorer.score
+
+    def counting(self, challenge, attempt, *, tenant_id):  # type: ignore[no-untyped-def]
+        scored.append(attempt.end_user_id)
+        return original(self, challenge, attempt, tenant_id=tenant_id)
+
+    monkeypatch.setattr(AttemptScorer, "score", counting)
+    ok_attempt(client, cid, "ann", elapsed_ms=5)
+    assert attempt(client, cid, "ann", elapsed_ms=4).status_code == 429
+    assert attempt(client, cid, "mallory", elapsed_ms=4).status_code == 403
+    assert scored == ["ann"]

@@ -34,6 +34,7 @@ from podium.schemas.challenges import (
 from podium.services import challenges as service
 from podium.services.attempt_hooks import ATTEMPT_LISTENERS, fair_challenge_leaderboard
 from podium.services.attempt_scoring import AttemptScorer
+from podium.services.fair_play import precheck_attempt
 from podium.settings import Settings
 
 router = APIRouter(prefix="/api/challenges", tags=["challenges"])
@@ -131,6 +132,14 @@ def record_attempt(
     principal: IngestDep,
 ) -> AttemptOut:
     """Score the attempt now; the response has its score and the player's new rank."""
+    # Fair play: a banned player or an attempt over a limit is refused before it is scored.
+    precheck_attempt(
+        db,
+        tenant_id=principal.tenant_id,
+        challenge_id=challenge_id,
+        end_user_id=spec.end_user_id,
+        now_ms=now_ms,
+    )
     recorded = service.record_attempt(
         db,
         tenant_id=principal.tenant_id,
