@@ -105,6 +105,29 @@ CASES = [
         id="fewest-tokens-zero-counts",
     ),
     pytest.param(
+        CollectionStrategy.FEWEST_TOKENS_TOTAL,
+        [
+            attempt("ann", "c1", 4, tokens_total=30),
+            attempt("bob", "c1", 2, tokens_total=None),
+            attempt("bob", "c2", 3, tokens_total=30),
+            attempt("cat", "c1", 1, tokens_total=10),
+            attempt("cat", "c2", 1, tokens_total=20),
+            attempt("dan", "c3", 9, tokens_total=None),
+        ],
+        [(1, "cat", 30.0, 2), (2, "bob", 30.0, 1), (2, "ann", 30.0, 1)],
+        id="fewest-tokens-none-does-not-complete-ties-share",
+    ),
+    pytest.param(
+        CollectionStrategy.HIGHEST_AVG_RATING,
+        [
+            attempt("ann", "c1", 1, rating=0),
+            attempt("bob", "c1", 1, rating=0.5),
+            attempt("bob", "c2", 5, rating=None),
+        ],
+        [(1, "bob", 0.5, 1), (2, "ann", 0.0, 1)],
+        id="avg-rating-zero-is-a-rating-none-is-not",
+    ),
+    pytest.param(
         CollectionStrategy.HIGHEST_AVG_RATING,
         [
             attempt("ann", "c1", 1, rating=10),
