@@ -69,7 +69,7 @@ class CollectionStanding:
 
 
 def _number(value: float | None) -> float | None:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if value is None or value != value:  # None or NaN
         return None
     return float(value)
 
@@ -79,14 +79,33 @@ def _sum_metric(attempt: SuccessfulAttempt) -> float | None:
     return _number(attempt.value) if attempt.value is not None else _number(attempt.score)
 
 
+def _elapsed(attempt: SuccessfulAttempt) -> float | None:
+    return _number(attempt.elapsed_ms)
+
+
+def _tokens(attempt: SuccessfulAttempt) -> float | None:
+    return _number(attempt.tokens_total)
+
+
+def _rating(attempt: SuccessfulAttempt) -> float | None:
+    return _number(attempt.rating)
+
+
+def _score(attempt: SuccessfulAttempt) -> float | None:
+    return _number(attempt.score)
+
+
+_METRICS: dict[CollectionStrategy, Callable[[SuccessfulAttempt], float | None]] = {
+    CollectionStrategy.SUM: _sum_metric,
+    CollectionStrategy.FASTEST_TOTAL: _elapsed,
+    CollectionStrategy.FEWEST_TOKENS_TOTAL: _tokens,
+    CollectionStrategy.HIGHEST_AVG_RATING: _rating,
+    CollectionStrategy.CUSTOM: _score,
+}
+
+
 def _metric(strategy: CollectionStrategy) -> Callable[[SuccessfulAttempt], float | None]:
-    return {
-        CollectionStrategy.SUM: _sum_metric,
-        CollectionStrategy.FASTEST_TOTAL: lambda a: _number(a.elapsed_ms),
-        CollectionStrategy.FEWEST_TOKENS_TOTAL: lambda a: _number(a.tokens_total),
-        CollectionStrategy.HIGHEST_AVG_RATING: lambda a: _number(a.rating),
-        CollectionStrategy.CUSTOM: lambda a: _number(a.score),
-    }[strategy]
+    return _METRICS[strategy]
 
 
 _LOWER_IS_BETTER = {CollectionStrategy.FASTEST_TOTAL, CollectionStrategy.FEWEST_TOKENS_TOTAL}
