@@ -153,7 +153,8 @@ def record_solve(
 def on_attempt_recorded(session: Session, recorded: RecordedAttempt) -> None:
     """The attempt listener: solve position and events, in the attempt's transaction."""
     attempt = recorded.attempt
-    if not attempt.succeeded:
+    # Only a player's new best can move the record (a first success is always one).
+    if not attempt.succeeded or not recorded.personal_best:
         return
     _lock_events(session, recorded.challenge.id)
     invisible = invisible_players(session, tenant_id=recorded.challenge.tenant_id)
