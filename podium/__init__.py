@@ -5,7 +5,14 @@ package is internal and may change.
 """
 
 from podium.domain.access import Principal, Role
-from podium.domain.leaderboard import Leaderboard, LeaderboardEntry, leaderboard_id
+from podium.domain.leaderboard import (
+    Leaderboard,
+    LeaderboardEntry,
+    asset_categories,
+    leaderboard_id,
+    models_on_asset,
+    rank_changes,
+)
 from podium.domain.model import (
     Model,
     ModelScore,
@@ -16,7 +23,15 @@ from podium.domain.model import (
     group_model_scores,
 )
 from podium.domain.predictions import DuePrediction, PayloadError, PredictionStatus
-from podium.domain.ranking import LexicographicRanker, Placement, Ranker
+from podium.domain.ranking import (
+    Eligibility,
+    LexicographicRanker,
+    Placement,
+    Ranker,
+    RankingRule,
+    WeightedRanker,
+    rank_by_key,
+)
 from podium.domain.series import TimeSeries
 from podium.domain.windows import BucketTotal, WindowScores, WindowSpec, score_windows, window_means
 from podium.errors import (
@@ -37,7 +52,7 @@ from podium.plugins.collection_scorer_protocol import (
     CollectionScorerProtocol,
     CollectionScoringContext,
 )
-from podium.plugins.protocols import Resolver, ScoringFunction, TruthSource
+from podium.plugins.protocols import Metric, MetricPoint, Resolver, ScoringFunction, TruthSource
 from podium.plugins.scorer_protocol import (
     AttemptMetrics,
     ScorerProtocol,
@@ -57,11 +72,14 @@ __all__ = [
     "ConfigurationError",
     "ConflictError",
     "DuePrediction",
+    "Eligibility",
     "ForbiddenError",
     "InvalidInputError",
     "Leaderboard",
     "LeaderboardEntry",
     "LexicographicRanker",
+    "Metric",
+    "MetricPoint",
     "Model",
     "ModelScore",
     "NotFoundError",
@@ -78,6 +96,7 @@ __all__ = [
     "Principal",
     "Problem",
     "Ranker",
+    "RankingRule",
     "Resolver",
     "Role",
     "ScorerProtocol",
@@ -87,13 +106,18 @@ __all__ = [
     "TimeSeries",
     "TooManyAttemptsError",
     "TruthSource",
+    "WeightedRanker",
     "WeightedScorer",
     "WindowScores",
     "WindowSpec",
     "__version__",
+    "asset_categories",
     "calc_overall_score",
     "group_model_scores",
     "leaderboard_id",
+    "models_on_asset",
+    "rank_by_key",
+    "rank_changes",
     "score_windows",
     "window_means",
 ]

@@ -44,7 +44,8 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="The database: migrations.", no_args_is_help=True)
 plugins_app = typer.Typer(
-    help="Plugins: scoring functions, resolvers, rankers, challenge scorers.", no_args_is_help=True
+    help="Plugins: scoring functions, resolvers, rankers, metrics, challenge scorers.",
+    no_args_is_help=True,
 )
 app.add_typer(db_app, name="db")
 app.add_typer(plugins_app, name="plugins")

@@ -1,16 +1,17 @@
 """Leaderboards: a ranked, dated, immutable list of entries, one per model.
 
 Every leaderboard built is kept; its id is derived from the competition, the category and the
-time it was built, so rebuilding from the same inputs gives the same leaderboard.
+time it was built, so rebuilding from the same inputs gives the same leaderboard. Besides the
+``overall`` one, a leaderboard per asset ranks models on that asset's params only.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
 from datetime import datetime
 
-from podium.domain.model import Model
+from podium.domain.model import Model, ModelScore
 from podium.domain.ranking import DEFAULT_RANKER, Ranker
 from podium.domain.timestamps import from_ms, to_ms
 from podium.domain.windows import WindowScores
@@ -71,3 +72,44 @@ class Leaderboard:
 
 def leaderboard_id(competition_id: str, category: str, created_at_ms: int) -> str:
     return f"LBR_{competition_id}_{category}_{created_at_ms}"
+
+
+def asset_categories(models: Iterable[Model]) -> list[str]:
+    """The assets models have scores on, sorted: one leaderboard category each."""
+    return sorted(
+        {
+            item.param.asset
+            for model in models
+            for item in model.scores_by_param
+            if item.param.asset is not None
+        }
+    )
+
+
+def models_on_asset(models: Iterable[Model], asset: str) -> list[Model]:
+    """The models that predict ``asset``, each scored on that asset's params only.
+
+    A model's window scores on an asset are the mean of its per-param window scores over the
+    asset's params (``calc_overall_score`` on those params), its prediction count theirs.
+    """
+    found = []
+    for model in models:
+        on_asset = [item for item in model.scores_by_param if item.param.asset == asset]
+        if on_asset:
+            found.append(replace(model, score=ModelScore.from_params(on_asset)))
+    return found
+
+
+def rank_changes(
+    current: Mapping[str, int], earlier: Mapping[str, int] | None
+) -> dict[str, int | None]:
+    """Places gained since an earlier leaderboard (+2: up two places); ``None`` when new.
+
+    With no earlier leaderboard at all, every change is ``None``.
+    """
+    if earlier is None:
+        return dict.fromkeys(current)
+    return {
+        model_id: (earlier[model_id] - rank) if model_id in earlier else None
+        for model_id, rank in current.items()
+    }

@@ -1,7 +1,8 @@
 """Plugins: the kinds Podium knows, their protocols, and its built-in implementations.
 
-``SCORING_FUNCTIONS``, ``RESOLVERS``, ``RANKERS`` and ``SCORERS`` find plugins by entry-point name (the
-built-ins included) or ``module:attr`` string; see ``podium.plugins.registry``.
+``SCORING_FUNCTIONS``, ``RESOLVERS``, ``RANKERS``, ``METRICS`` and ``SCORERS`` find plugins by
+entry-point name (the built-ins included) or ``module:attr`` string; see
+``podium.plugins.registry``.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import inspect
 
 from podium.plugins.collection_scorer_protocol import CollectionScorerProtocol
-from podium.plugins.protocols import Ranker, Resolver, ScoringFunction
+from podium.plugins.protocols import Metric, Ranker, Resolver, ScoringFunction
 from podium.plugins.registry import PluginKind
 from podium.plugins.scorer_protocol import ScorerProtocol
 from podium.plugins.weighted_scorer import PLUGIN_ID as WEIGHTED_SCORER_ID
@@ -40,6 +41,10 @@ RANKERS: PluginKind[Ranker] = PluginKind(
     kind="ranker", group="podium.rankers", check=_has_method("rank")
 )
 
+METRICS: PluginKind[Metric] = PluginKind(
+    kind="metric", group="podium.metrics", check=_has_method("compute")
+)
+
 # Scorers of attempt challenges (``podium.plugins.scorer_protocol``).
 SCORERS: PluginKind[ScorerProtocol] = PluginKind(
     kind="scorer",
@@ -57,12 +62,14 @@ PLUGIN_KINDS: tuple[PluginKind[object], ...] = (  # type: ignore[assignment]
     SCORING_FUNCTIONS,
     RESOLVERS,
     RANKERS,
+    METRICS,
     SCORERS,
     COLLECTION_SCORERS,
 )
 
 __all__ = [
     "COLLECTION_SCORERS",
+    "METRICS",
     "PLUGIN_KINDS",
     "RANKERS",
     "RESOLVERS",

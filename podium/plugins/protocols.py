@@ -5,6 +5,9 @@
   one exception, for a row it cannot score) per row: the worker then calls it once per batch.
 - A **resolver** finds the ground truth of due predictions from stored feeds:
   ``resolve(predictions, source) -> list[float | None]`` (``None``: not known yet).
+- A **metric** measures one model over a window of its scored predictions:
+  ``compute(points) -> float | None`` (``points``: ``MetricPoint`` in time order; ``None``: not
+  defined, e.g. too few points). Values are stored as a time series after each score cycle.
 - A **ranker** orders models: ``rank(models) -> list[Placement]`` (``Ranker`` is defined with
   the ranking rules in ``podium.domain.ranking`` and re-exported here).
 
@@ -15,6 +18,7 @@ Classes are instantiated with the competition's JSON configuration (validated by
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
 from podium.domain.model import Param
@@ -22,7 +26,7 @@ from podium.domain.predictions import DuePrediction
 from podium.domain.ranking import Ranker
 from podium.domain.series import TimeSeries
 
-__all__ = ["Ranker", "Resolver", "ScoringFunction", "TruthSource"]
+__all__ = ["Metric", "MetricPoint", "Ranker", "Resolver", "ScoringFunction", "TruthSource"]
 
 
 @runtime_checkable
@@ -43,3 +47,18 @@ class Resolver(Protocol):
     def resolve(
         self, predictions: Sequence[DuePrediction], source: TruthSource
     ) -> list[float | None]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class MetricPoint:
+    """A scored prediction as metrics see it."""
+
+    resolvable_at: int
+    value: float | None  # the prediction's point value (None: the payload has none)
+    truth: float
+    score: float
+
+
+@runtime_checkable
+class Metric(Protocol):
+    def compute(self, points: Sequence[MetricPoint]) -> float | None: ...

@@ -39,6 +39,24 @@ class WindowsOut(ResponseModel):
     bucket: str
 
 
+class MetricSpec(StrictModel):
+    """A custom metric the score cycle records for every model (see docs/reports.md)."""
+
+    name: Slug | None = Field(None, description="Name of the time series; default: the plugin id")
+    plugin: str = Field(min_length=1, max_length=200, description="Metric id or module:attr")
+    window: Duration = Field(
+        default="24h", validate_default=True, description="Scored predictions measured"
+    )
+    config: dict[str, Any] = Field(default_factory=dict)
+
+
+class MetricSpecOut(ResponseModel):
+    name: str
+    plugin: str
+    window: str
+    config: dict[str, Any]
+
+
 class CompetitionCreate(StrictModel):
     id: Slug
     name: Name
@@ -50,6 +68,7 @@ class CompetitionCreate(StrictModel):
     ranker: str = Field("lexicographic", min_length=1, max_length=200)
     ranker_config: dict[str, Any] = Field(default_factory=dict)
     windows: Windows = Field(default_factory=Windows)
+    metrics: list[MetricSpec] = Field(default_factory=list, max_length=50)
     score_interval: Duration | None = Field(
         None, description="Time between score cycles; default: the worker's PODIUM_SCORE_INTERVAL"
     )
@@ -73,6 +92,7 @@ class CompetitionUpdate(StrictModel):
     ranker: str | None = Field(None, min_length=1, max_length=200)
     ranker_config: dict[str, Any] | None = None
     windows: Windows | None = None
+    metrics: list[MetricSpec] | None = Field(None, max_length=50)
     score_interval: Duration | None = None
     grace_period: Duration | None = None
     allow_backfill: bool | None = None
@@ -96,6 +116,7 @@ class CompetitionOut(ResponseModel):
     ranker: str
     ranker_config: dict[str, Any]
     windows: WindowsOut
+    metrics: list[MetricSpecOut]
     score_interval: str | None
     grace_period: str
     allow_backfill: bool
@@ -123,6 +144,15 @@ class CompetitionOut(ResponseModel):
                 anchor=format_duration(row.window_anchor_ms),
                 bucket=format_duration(row.bucket_ms),
             ),
+            metrics=[
+                MetricSpecOut(
+                    name=item["name"],
+                    plugin=item["plugin"],
+                    window=format_duration(item["window_ms"]),
+                    config=item["config"],
+                )
+                for item in row.metrics or []
+            ],
             score_interval=(
                 None
                 if row.score_interval_s is None

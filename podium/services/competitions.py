@@ -7,12 +7,14 @@ refuses, is a 422 naming the field. The stored configs have their defaults fille
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from podium.domain.windows import WindowSpec
 from podium.errors import ConflictError, InvalidInputError, PluginConfigError, PluginError, Problem
-from podium.plugins import RANKERS, RESOLVERS, SCORING_FUNCTIONS, PluginKind
-from podium.schemas.competitions import CompetitionCreate, CompetitionUpdate, Windows
+from podium.plugins import METRICS, RANKERS, RESOLVERS, SCORING_FUNCTIONS, PluginKind
+from podium.schemas.competitions import CompetitionCreate, CompetitionUpdate, MetricSpec, Windows
+from podium.services.ranking import checked_eligibility, split_ranker_config
 from podium.store.competitions import CompetitionRepository
 from podium.store.database import Database
 from podium.store.tables import CompetitionRow
@@ -58,6 +60,10 @@ def _checked_plugin(
     field: str, config_field: str, kind: PluginKind[Any], spec: str, config: dict[str, Any]
 ) -> dict[str, Any]:
     """The plugin's config with defaults, after trying to build the plugin with it."""
+    extra: dict[str, Any] = {}
+    if kind is RANKERS:  # min_predictions & co. apply around any ranker, not inside it
+        config, eligibility = split_ranker_config(config)
+        extra = checked_eligibility(eligibility, field=config_field)
     try:
         settings = kind.validate_config(spec, config)
         kind.create(spec, settings)
@@ -69,7 +75,33 @@ def _checked_plugin(
         raise InvalidInputError(error.message, problems) from None
     except PluginError as error:
         raise InvalidInputError(error.message, [Problem(field, error.message)]) from None
-    return settings
+    return {**settings, **extra}
+
+
+checked_plugin = _checked_plugin
+"""Public for the other services that change a competition's plugins (``rescore``)."""
+
+
+def _checked_metrics(specs: list[MetricSpec]) -> list[dict[str, Any]]:
+    """The metrics as stored, each plugin found and its config checked; names unique."""
+    checked: list[dict[str, Any]] = []
+    for index, spec in enumerate(specs):
+        name = spec.name or spec.plugin
+        field = f"metrics.{index}"
+        if any(item["name"] == name for item in checked):
+            raise InvalidInputError(
+                f"{field}.name: metric name {name!r} is used twice",
+                [Problem(f"{field}.name", f"metric name {name!r} is used twice")],
+            )
+        if spec.name is None and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}", name):
+            raise InvalidInputError.for_field(f"{field}.name", "give a name to this metric")
+        config = _checked_plugin(
+            f"{field}.plugin", f"{field}.config", METRICS, spec.plugin, spec.config
+        )
+        checked.append(
+            {"name": name, "plugin": spec.plugin, "window_ms": spec.window, "config": config}
+        )
+    return checked
 
 
 def create_competition(db: Database, *, spec: CompetitionCreate, now_ms: int) -> CompetitionRow:
@@ -82,6 +114,7 @@ def create_competition(db: Database, *, spec: CompetitionCreate, now_ms: int) ->
         "score_interval_s": None if spec.score_interval is None else spec.score_interval / 1000,
         "grace_period_ms": spec.grace_period,
         "allow_backfill": spec.allow_backfill,
+        "metrics": _checked_metrics(spec.metrics),
         "revision": 0,
         "created_at": now_ms,
         "updated_at": now_ms,
@@ -114,6 +147,8 @@ def update_competition(
         if changes.windows is not None:
             for column, value in _checked_windows(changes.windows).items():
                 setattr(row, column, value)
+        if changes.metrics is not None:
+            row.metrics = _checked_metrics(changes.metrics)
         if "score_interval" in given:
             interval = given["score_interval"]
             row.score_interval_s = None if interval is None else interval / 1000

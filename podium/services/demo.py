@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from podium.schemas.competitions import CompetitionCreate, Windows
+from podium.schemas.competitions import CompetitionCreate, MetricSpec, Windows
 from podium.schemas.ingest import ObservationIn, PredictionIn
 from podium.schemas.roster import ModelIn, ParamIn, PlayerIn
 from podium.services import ingest
@@ -59,6 +59,10 @@ def demo_competition_spec(tick_s: float) -> CompetitionCreate:
         resolver="price_return",
         resolver_config={"max_staleness_s": max(5.0, 3 * tick_s)},
         windows=Windows(recent="1m", steady="3m", anchor="10m", bucket="10s"),
+        metrics=[
+            MetricSpec(plugin="ic", window="10m"),
+            MetricSpec(plugin="prediction_volatility", window="10m"),
+        ],
         score_interval="5s",
         grace_period="1m",
     )

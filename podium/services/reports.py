@@ -5,19 +5,25 @@ Leaderboards are read as persisted by the score worker, never recomputed per req
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from podium.domain.leaderboard import OVERALL_CATEGORY
+from sqlalchemy.orm import Session
+
+from podium.domain.leaderboard import OVERALL_CATEGORY, rank_changes
 from podium.errors import NotFoundError
+from podium.services.ranking import split_ranker_config
 from podium.store.competitions import CompetitionRepository
 from podium.store.database import Database
 from podium.store.leaderboards import LeaderboardRepository
+from podium.store.prediction_stats import PredictionStatsRepository
 from podium.store.predictions import PredictionFilter, PredictionRepository
 from podium.store.roster import RosterRepository
 from podium.store.scores import ScoreRepository
 from podium.store.tables import (
+    CompetitionRow,
     LeaderboardEntryRow,
     LeaderboardRow,
     ModelRow,
@@ -30,10 +36,18 @@ from podium.store.tables import (
 MAX_SNAPSHOT_ROWS = 100_000
 
 
+RANK_CHANGE_SPAN_MS = 24 * 3_600_000
+MAX_LEADERBOARD_ROWS = 10_000
+
+
 @dataclass(frozen=True, slots=True)
 class LeaderboardView:
     leaderboard: LeaderboardRow | None
     entries: list[LeaderboardEntryRow]
+    # model_id → places gained against the leaderboard of 24 h earlier (None: new to the board)
+    rank_changes: dict[str, int | None] = field(default_factory=dict)
+    # model_id → whether the model is active now
+    active: dict[str, bool] = field(default_factory=dict)
 
 
 def latest_leaderboard_id(
@@ -51,12 +65,79 @@ def leaderboard(
     category: str = OVERALL_CATEGORY,
     at_ms: int | None = None,
 ) -> LeaderboardView:
+    """The leaderboard of a category as it stood at ``at_ms`` (default: the latest), with each
+    model's rank change against the leaderboard of 24 hours before it."""
     with db.read() as session:
         repository = LeaderboardRepository(session)
         row = repository.latest(competition_id, category=category, at_ms=at_ms)
         if row is None:
             return LeaderboardView(None, [])
-        return LeaderboardView(row, repository.entries(row.id))
+        entries = repository.entries(row.id)
+        earlier = repository.latest(
+            competition_id, category=category, at_ms=row.created_at - RANK_CHANGE_SPAN_MS
+        )
+        changes = rank_changes(
+            {entry.model_id: entry.rank for entry in entries},
+            repository.ranks(earlier.id) if earlier is not None else None,
+        )
+        active = {
+            model.id: model.is_active
+            for model, _ in RosterRepository(session).models(competition_id)
+        }
+        return LeaderboardView(row, entries, changes, active)
+
+
+def leaderboard_history(
+    db: Database, *, competition_id: str, category: str | None, start_ms: int, end_ms: int
+) -> list[LeaderboardRow]:
+    with db.read() as session:
+        return LeaderboardRepository(session).history(
+            competition_id,
+            category=category,
+            start_ms=start_ms,
+            end_ms=end_ms,
+            limit=MAX_LEADERBOARD_ROWS,
+        )
+
+
+def leaderboard_categories(db: Database, *, competition_id: str) -> list[tuple[str, int, int]]:
+    with db.read() as session:
+        return LeaderboardRepository(session).categories(competition_id)
+
+
+def unranked_reasons(session: Session, competition: CompetitionRow) -> dict[str, str]:
+    """``model_id → why`` for each model of the competition not on its latest overall board."""
+    repository = LeaderboardRepository(session)
+    latest = repository.latest(competition.id, category=OVERALL_CATEGORY)
+    models = RosterRepository(session).models(competition.id)
+    if latest is None:
+        return {model.id: "no leaderboard has been built yet" for model, _ in models}
+    ranked = repository.ranks(latest.id)
+    counts = {
+        snapshot.model_id: snapshot.prediction_count
+        for snapshot in ScoreRepository(session).snapshots(
+            competition.id,
+            model_ids=None,
+            start_ms=latest.created_at,
+            end_ms=latest.created_at,
+            limit=MAX_SNAPSHOT_ROWS,
+        )
+    }
+    _, eligibility = split_ranker_config(competition.ranker_config)
+    needed = int(eligibility.get("min_predictions", 0))
+    reasons = {}
+    for model, _ in models:
+        if model.id in ranked:
+            continue
+        if not model.is_active:
+            reasons[model.id] = "the model is not active"
+        elif counts.get(model.id, 0) < needed:
+            reasons[model.id] = (
+                f"fewer than {needed} scored predictions ({counts.get(model.id, 0)} so far)"
+            )
+        else:
+            reasons[model.id] = "registered after the latest leaderboard was built"
+    return reasons
 
 
 def players(db: Database) -> list[PlayerRow]:
@@ -70,10 +151,88 @@ def models(db: Database, *, competition_id: str) -> list[tuple[ModelRow, PlayerR
         return RosterRepository(session).models(competition_id)
 
 
+def models_with_reasons(
+    db: Database, *, competition_id: str
+) -> list[tuple[ModelRow, PlayerRow, str | None]]:
+    """The competition's models, each with why it is not ranked (``None`` when it is)."""
+    with db.read() as session:
+        competition = CompetitionRepository(session).get(competition_id)
+        reasons = unranked_reasons(session, competition)
+        return [
+            (model, player, reasons.get(model.id))
+            for model, player in RosterRepository(session).models(competition_id)
+        ]
+
+
+@dataclass(frozen=True, slots=True)
+class ModelStats:
+    model_id: str
+    model_name: str
+    total_predictions: int
+    successful_predictions: int
+    average_score: float | None
+    best_asset: str | None
+    worst_asset: str | None
+    rank: int | None
+    unranked_reason: str | None
+
+
+def model_stats(db: Database, *, competition_id: str, model_id: str) -> ModelStats:
+    """The host's ``ModelStatsResponse``: counts, mean score, best and worst asset (by anchor
+    on the latest snapshot, a missing anchor counting as lowest), and the model's rank."""
+    _check_models(db, competition_id, [model_id])
+    with db.read() as session:
+        competition = CompetitionRepository(session).get(competition_id)
+        model = RosterRepository(session).model_rows([model_id])[model_id]
+        counts = PredictionStatsRepository(session).counts(competition_id, model_id)
+        latest = LeaderboardRepository(session).latest(competition_id, category=OVERALL_CATEGORY)
+        rank = LeaderboardRepository(session).ranks(latest.id).get(model_id) if latest else None
+        reason = None if rank is not None else unranked_reasons(session, competition).get(model_id)
+        snapshots = ScoreRepository(session).snapshots(
+            competition_id,
+            model_ids=[model_id],
+            start_ms=-(2**62),
+            end_ms=2**62,
+            limit=MAX_SNAPSHOT_ROWS,
+        )
+        params = {row.id: row for row in RosterRepository(session).param_rows(competition_id)}
+    best = worst = None
+    if snapshots:
+        by_asset: dict[str, list[float | None]] = {}
+        for param_id, (_, _, anchor, _) in snapshots[-1].scores_by_param.items():
+            param = params.get(param_id)
+            if param is not None and param.asset is not None:
+                by_asset.setdefault(param.asset, []).append(anchor)
+        if by_asset:
+
+            def asset_score(asset: str) -> float:
+                anchors = [value for value in by_asset[asset] if value is not None]
+                return sum(anchors) / len(anchors) if anchors else -math.inf
+
+            ordered = sorted(sorted(by_asset), key=asset_score, reverse=True)
+            best, worst = ordered[0], ordered[-1]
+    return ModelStats(
+        model_id=model.id,
+        model_name=model.name,
+        total_predictions=counts.total_predictions,
+        successful_predictions=counts.successful_predictions,
+        average_score=counts.average_score,
+        best_asset=best,
+        worst_asset=worst,
+        rank=rank,
+        unranked_reason=reason,
+    )
+
+
 def params(db: Database, *, competition_id: str) -> list[ParamRow]:
     with db.read() as session:
         CompetitionRepository(session).get(competition_id)
         return RosterRepository(session).param_rows(competition_id)
+
+
+def check_models(db: Database, *, competition_id: str, model_ids: Sequence[str] | None) -> None:
+    """``NotFoundError`` for the first of ``model_ids`` not in the competition."""
+    _check_models(db, competition_id, model_ids)
 
 
 def _check_models(db: Database, competition_id: str, model_ids: Sequence[str] | None) -> None:

@@ -7,7 +7,9 @@
    scores are added to the per model/param/bucket roll-ups.
 2. If the inputs changed since the latest leaderboard (new scores, models, settings) or time
    moved into a new bucket, then in one transaction: window scores are read from the roll-ups,
-   turned into each model's ``ModelScore``, snapshotted, ranked, and stored as a leaderboard.
+   turned into each model's ``ModelScore``, snapshotted, ranked, and stored as a leaderboard
+   (``overall``), then one leaderboard per asset (``build_category_leaderboards``), then the
+   competition's custom metrics are recorded (``podium.services.metrics``).
 
 A crash leaves the store consistent: each batch commits whole (scores with their roll-ups),
 the leaderboard commits whole, and the next cycle picks up where this one stopped.
@@ -24,16 +26,24 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from podium.domain.leaderboard import OVERALL_CATEGORY, Leaderboard
+from podium.domain.leaderboard import (
+    OVERALL_CATEGORY,
+    Leaderboard,
+    asset_categories,
+    models_on_asset,
+)
 from podium.domain.model import Model, Param, ParamScore, group_model_scores
 from podium.domain.predictions import DuePrediction, PredictionStatus
+from podium.domain.ranking import RankingRule
 from podium.domain.rollups import ScoredRow, rollup_deltas
 from podium.domain.scoring import ScoreOutcome, score_batch
 from podium.domain.timestamps import floor_to, from_ms
 from podium.domain.windows import WindowScores, window_means
-from podium.plugins import RANKERS, RESOLVERS, SCORING_FUNCTIONS
+from podium.plugins import RESOLVERS, SCORING_FUNCTIONS
 from podium.plugins.protocols import Resolver, ScoringFunction
 from podium.services.competitions import window_spec
+from podium.services.metrics import record_custom_metrics
+from podium.services.ranking import ranking_rule
 from podium.store.competitions import CompetitionRepository
 from podium.store.database import Database
 from podium.store.ground_truth import GroundTruthRepository
@@ -96,6 +106,8 @@ def run_score_cycle(
         leaderboard = build_leaderboard_if_stale(
             session, competition_id=competition_id, now_ms=now_ms
         )
+        if leaderboard is not None:
+            record_custom_metrics(session, competition=competition, now_ms=now_ms)
         CompetitionRepository(session).mark_cycle(competition_id, at_ms=now_ms)
     report.leaderboard_id = leaderboard.id if leaderboard is not None else None
     report.duration_s = time.perf_counter() - started
@@ -298,9 +310,9 @@ def build_leaderboard(session: Session, *, competition: CompetitionRow, now_ms: 
             if model.scores_by_param
         ],
     )
-    ranker = RANKERS.create(competition.ranker, competition.ranker_config)
+    rule = ranking_rule(competition.ranker, competition.ranker_config)
     leaderboard = Leaderboard.create(
-        models, competition_id=competition.id, created_at=from_ms(now_ms), ranker=ranker
+        models, competition_id=competition.id, created_at=from_ms(now_ms), ranker=rule
     )
     LeaderboardRepository(session).save(
         leaderboard,
@@ -308,4 +320,36 @@ def build_leaderboard(session: Session, *, competition: CompetitionRow, now_ms: 
         revision=competition.revision,
         ranker=competition.ranker,
     )
+    build_category_leaderboards(
+        session, competition=competition, models=models, rule=rule, now_ms=now_ms
+    )
     return leaderboard
+
+
+def build_category_leaderboards(
+    session: Session,
+    *,
+    competition: CompetitionRow,
+    models: Sequence[Model],
+    rule: RankingRule,
+    now_ms: int,
+) -> list[Leaderboard]:
+    """One leaderboard per asset, each model scored on that asset's params only."""
+    built = []
+    repository = LeaderboardRepository(session)
+    for asset in asset_categories(models):
+        leaderboard = Leaderboard.create(
+            models_on_asset(models, asset),
+            competition_id=competition.id,
+            created_at=from_ms(now_ms),
+            category=asset,
+            ranker=rule,
+        )
+        repository.save(
+            leaderboard,
+            competition_id=competition.id,
+            revision=competition.revision,
+            ranker=competition.ranker,
+        )
+        built.append(leaderboard)
+    return built

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from podium.domain.leaderboard import Leaderboard
@@ -74,3 +74,48 @@ class LeaderboardRepository:
             .order_by(LeaderboardEntryRow.rank, LeaderboardEntryRow.model_id)
         )
         return list(self.session.scalars(statement))
+
+    def history(
+        self,
+        competition_id: str,
+        *,
+        category: str | None,
+        start_ms: int,
+        end_ms: int,
+        limit: int,
+    ) -> list[LeaderboardRow]:
+        """Leaderboards built in ``[start, end]``, oldest first."""
+        statement = select(LeaderboardRow).where(
+            LeaderboardRow.competition_id == competition_id,
+            LeaderboardRow.created_at >= start_ms,
+            LeaderboardRow.created_at <= end_ms,
+        )
+        if category is not None:
+            statement = statement.where(LeaderboardRow.category == category)
+        statement = statement.order_by(LeaderboardRow.created_at, LeaderboardRow.category).limit(
+            limit
+        )
+        return list(self.session.scalars(statement))
+
+    def categories(self, competition_id: str) -> list[tuple[str, int, int]]:
+        """``(category, number of leaderboards, latest created_at)`` of each category."""
+        statement = (
+            select(
+                LeaderboardRow.category,
+                func.count(),
+                func.max(LeaderboardRow.created_at),
+            )
+            .where(LeaderboardRow.competition_id == competition_id)
+            .group_by(LeaderboardRow.category)
+            .order_by(LeaderboardRow.category)
+        )
+        return [
+            (category, int(count), int(latest))
+            for category, count, latest in self.session.execute(statement)
+        ]
+
+    def ranks(self, leaderboard_id: str) -> dict[str, int]:
+        statement = select(LeaderboardEntryRow.model_id, LeaderboardEntryRow.rank).where(
+            LeaderboardEntryRow.leaderboard_id == leaderboard_id
+        )
+        return {row.model_id: row.rank for row in self.session.execute(statement)}

@@ -62,6 +62,8 @@ class CompetitionRow(Base):
     resolver_config: Mapped[dict[str, Any]] = mapped_column(default=dict)
     ranker: Mapped[str] = mapped_column(String(200))
     ranker_config: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # [{"name", "plugin", "window_ms", "config"}]: the custom metrics each cycle records.
+    metrics: Mapped[list[dict[str, Any]]] = mapped_column(JsonType, default=list)
     window_recent_ms: Mapped[int]
     window_steady_ms: Mapped[int]
     window_anchor_ms: Mapped[int]

@@ -62,9 +62,37 @@ def test_windows_and_intervals_accept_units_or_seconds(client: TestClient) -> No
         ),
         (
             {"ranker": "lexicographic", "ranker_config": {"keys": ["median"]}},
-            "ranker_config",
+            "ranker_config.keys",
             "ranking keys",
         ),
+        (
+            {"ranker": "weighted", "ranker_config": {"weights": {"anchor": -1}}},
+            "ranker_config.weights",
+            "not negative",
+        ),
+        (
+            {"ranker": "weighted", "ranker_config": {"ties": "random"}},
+            "ranker_config.ties",
+            "ordered",
+        ),
+        (
+            {"ranker": "weighted", "ranker_config": {"min_predictions": -5}},
+            "ranker_config.min_predictions",
+            "greater than or equal",
+        ),
+        ({"ranker": "nope:Ranker"}, "ranker", "cannot be imported"),
+        ({"metrics": [{"plugin": "nope"}]}, "metrics.0.plugin", "unknown metric 'nope'"),
+        (
+            {"metrics": [{"plugin": "ic", "config": {"min_points": 1}}]},
+            "metrics.0.config.min_points",
+            "greater than or equal",
+        ),
+        (
+            {"metrics": [{"plugin": "hit_rate"}, {"plugin": "hit_rate"}]},
+            "metrics.1.name",
+            "used twice",
+        ),
+        ({"metrics": [{"plugin": "ic", "window": "never"}]}, "metrics.window", "duration"),
         ({"windows": {"recent": "90m", "bucket": "1h"}}, "windows", "multiple of the bucket"),
         ({"windows": {"recent": "forever"}}, "windows.recent", "is not a duration"),
         ({"id": "has space"}, "id", "pattern"),
@@ -110,7 +138,7 @@ def test_patch_changes_only_what_is_given_and_bumps_the_revision(client: TestCli
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["name"] == "Renamed"
-    assert body["ranker_config"] == {"keys": ["recent"]}
+    assert body["ranker_config"] == {"keys": ["recent"], "order": "desc", "ties": "ordered"}
     assert body["scoring_config"] == {"sizing": "linear"}
     assert body["revision"] == created["revision"] + 1
     # A new scoring function starts from its own defaults.

@@ -79,6 +79,7 @@ def test_leaderboard_etag_gives_304_until_a_new_leaderboard(
 
 
 def test_models(client: TestClient, competition: str) -> None:
+    never = "no leaderboard has been built yet"
     assert client.get("/reports/models").json() == [
         {
             "model_id": "m-ann",
@@ -86,6 +87,10 @@ def test_models(client: TestClient, competition: str) -> None:
             "player_id": "ann",
             "player_name": "Ann",
             "is_active": True,
+            "cruncher_name": "Ann",
+            "cruncher_id": "ann",
+            "deployment_id": "m-ann",
+            "unranked_reason": never,
         },
         {
             "model_id": "m-bob",
@@ -93,6 +98,10 @@ def test_models(client: TestClient, competition: str) -> None:
             "player_id": "bob",
             "player_name": "Bob",
             "is_active": True,
+            "cruncher_name": "Bob",
+            "cruncher_id": "bob",
+            "deployment_id": "m-bob",
+            "unranked_reason": never,
         },
         {
             "model_id": "m-off",
@@ -100,6 +109,10 @@ def test_models(client: TestClient, competition: str) -> None:
             "player_id": "bob",
             "player_name": "Bob",
             "is_active": False,
+            "cruncher_name": "Bob",
+            "cruncher_id": "bob",
+            "deployment_id": "m-off",
+            "unranked_reason": never,
         },
     ]
 

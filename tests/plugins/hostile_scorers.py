@@ -85,3 +85,13 @@ class CallsSysExit:
 
 class NoScoreMethod:
     pass
+
+
+class Flaky:
+    """The rating as the score, but fails on a rating of 0 (so some attempts have no score)."""
+
+    def score(self, metrics: Any, config: dict[str, Any], ctx: Any) -> dict[str, Any]:
+        rating = metrics.get("rating")
+        if not rating:
+            raise ValueError("no rating")
+        return {"score": float(rating)}
