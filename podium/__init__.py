@@ -45,7 +45,9 @@ from podium.errors import (
     PluginNotFoundError,
     PodiumError,
     Problem,
+    RateLimitedError,
     TooManyAttemptsError,
+    UnauthorizedError,
 )
 from podium.plugins.collection_scorer_protocol import (
     ChallengeBest,
@@ -97,6 +99,7 @@ __all__ = [
     "Problem",
     "Ranker",
     "RankingRule",
+    "RateLimitedError",
     "Resolver",
     "Role",
     "ScorerProtocol",
@@ -106,6 +109,7 @@ __all__ = [
     "TimeSeries",
     "TooManyAttemptsError",
     "TruthSource",
+    "UnauthorizedError",
     "WeightedRanker",
     "WeightedScorer",
     "WindowScores",

@@ -5,9 +5,11 @@
     PodiumError                         500  base class; carries a message and details
     ├── InvalidInputError               422  a value is wrong; ``problems`` names each field
     │   └── PluginConfigError           422  a plugin refused its configuration
+    ├── UnauthorizedError               401  no valid API key (and the read is not public)
     ├── ForbiddenError                  403  the principal's role does not allow the action
     ├── NotFoundError                   404  an object does not exist (or is not yours)
     ├── ConflictError                   409  the request contradicts stored data
+    ├── RateLimitedError                429  too many writes with one key; ``retry_after_s``
     ├── TooManyAttemptsError            429  an attempt limit of a challenge is reached
     ├── PluginError                     422  a plugin could not be found or loaded
     │   └── PluginNotFoundError         422  no built-in, entry point or module:attr matched
@@ -48,6 +50,11 @@ class PodiumError(Exception):
         self.message = message
         self.details = details
 
+    @property
+    def headers(self) -> dict[str, str]:
+        """HTTP headers the response to this error carries (``Retry-After``…)."""
+        return {}
+
 
 class InvalidInputError(PodiumError):
     status_code = 422
@@ -75,6 +82,28 @@ class InvalidInputError(PodiumError):
 
 class PluginConfigError(InvalidInputError):
     code = "invalid_plugin_config"
+
+
+class UnauthorizedError(PodiumError):
+    status_code = 401
+    code = "unauthorized"
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"WWW-Authenticate": 'Bearer realm="podium"'}
+
+
+class RateLimitedError(PodiumError):
+    status_code = 429
+    code = "rate_limited"
+
+    def __init__(self, message: str, *, retry_after_s: int) -> None:
+        super().__init__(message, retry_after_s=retry_after_s)
+        self.retry_after_s = retry_after_s
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after_s)}
 
 
 class ForbiddenError(PodiumError):
@@ -114,6 +143,12 @@ class TooManyAttemptsError(PodiumError):
         self.limit = limit
         self.retry_at = retry_at
         self.retry_after_s = retry_after_s
+
+    @property
+    def headers(self) -> dict[str, str]:
+        if self.retry_after_s is None:
+            return {}
+        return {"Retry-After": str(self.retry_after_s)}
 
 
 class PluginError(PodiumError):

@@ -10,7 +10,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from podium.errors import ConfigurationError
@@ -90,6 +90,19 @@ class Settings(BaseSettings):
         "INFO", description="Level of the application log."
     )
     log_json: bool = Field(False, description="Write the log as JSON lines.")
+    # security (docs/security.md) ----------------------------------------------------------
+    admin_key: SecretStr | None = Field(
+        None, description="A bootstrap admin key of the default tenant (deployments, scripts)."
+    )
+    write_rate_limit: int = Field(
+        600, ge=0, description="Write requests one key may make per minute (0: no limit)."
+    )
+    max_body_bytes: int = Field(
+        32 * 1024 * 1024, ge=1024, description="Largest request body accepted (413 above)."
+    )
+    cors_origins: str = Field(
+        "", description="Comma-separated origins allowed by CORS; empty: CORS off."
+    )
 
     @field_validator("database_url")
     @classmethod
@@ -101,6 +114,37 @@ class Settings(BaseSettings):
                 f"(got {value.split('://')[0]!r})"
             )
         return f"{_URL_SCHEMES[scheme]}://{rest}"
+
+    @field_validator("admin_key")
+    @classmethod
+    def _long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < 24:
+            raise ValueError(
+                "must be at least 24 characters (generate one with `openssl rand -hex 32`)"
+            )
+        return value
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _explicit_origins(cls, value: str) -> str:
+        for origin in (part.strip() for part in value.split(",")):
+            if origin == "*":
+                raise ValueError("a wildcard origin is refused: list the origins allowed")
+            if origin and not origin.startswith(("http://", "https://")):
+                raise ValueError(f"{origin!r} is not an origin like https://example.org")
+        return value
+
+    @property
+    def cors_origin_list(self) -> list[str]:
+        return [
+            origin.strip().rstrip("/") for origin in self.cors_origins.split(",") if origin.strip()
+        ]
+
+    @property
+    def is_loopback(self) -> bool:
+        """Bound to this machine only (127.0.0.0/8, ::1 or localhost)."""
+        host = self.host.strip("[]")
+        return host == "localhost" or host == "::1" or host.startswith("127.")
 
     @property
     def is_sqlite(self) -> bool:

@@ -13,6 +13,8 @@ from typing import Protocol
 
 from fastapi import FastAPI
 
+from podium.api.access import AccessControl
+from podium.api.middleware import install_middleware
 from podium.api.problems import install_problem_handlers
 from podium.api.routes import (
     challenge_events,
@@ -78,7 +80,9 @@ def create_app(
     app.state.settings = settings
     app.state.database = database
     app.state.clock = clock
+    app.state.access = AccessControl(settings, database, clock)
     install_problem_handlers(app)
+    install_middleware(app, settings)
     for router in ROUTERS:
         app.include_router(router)
     return app

@@ -9,9 +9,10 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Query, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from podium.domain.access import LOCAL_ADMIN, Principal, Role
-from podium.errors import ForbiddenError
+from podium.api.access import AccessControl
+from podium.domain.access import Principal, Role
 from podium.services.clock import Clock
 from podium.services.competitions import resolve_competition_id
 from podium.settings import Settings
@@ -33,22 +34,29 @@ def get_now_ms(request: Request) -> int:
     return clock()
 
 
-def get_principal(request: Request) -> Principal:
-    """The principal of the request.
+def get_access(request: Request) -> AccessControl:
+    access: AccessControl = request.app.state.access
+    return access
 
-    Until API keys exist, every request acts as the admin of the default tenant (local
-    development); the keys of the security issue replace this function and nothing else.
-    """
-    return LOCAL_ADMIN
+
+def get_principal(request: Request) -> Principal:
+    """The principal of the request, allowed at least to read (see ``podium.api.access``)."""
+    return get_access(request).principal_of(request, Role.READ)
+
+
+# Declares the bearer scheme in the OpenAPI description (the "Authorize" button of /docs);
+# the key itself is read and checked by ``AccessControl``.
+bearer_scheme = HTTPBearer(
+    auto_error=False, description="An API key: `podium keys create` (docs/security.md)"
+)
 
 
 def _requires(role: Role):  # type: ignore[no-untyped-def]
-    def check(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
-        if not principal.may(role):
-            raise ForbiddenError(
-                f"this needs the {role.value} role; the key has {principal.role.value}"
-            )
-        return principal
+    def check(
+        request: Request,
+        _declared: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
+    ) -> Principal:
+        return get_access(request).principal_of(request, role)
 
     return check
 
@@ -65,7 +73,7 @@ NowDep = Annotated[int, Depends(get_now_ms)]
 def get_report_competition(
     database: DatabaseDep,
     settings: SettingsDep,
-    _: ReadDep,
+    principal: ReadDep,
     competition: Annotated[
         str | None,
         Query(
@@ -76,7 +84,10 @@ def get_report_competition(
     ] = None,
 ) -> str:
     return resolve_competition_id(
-        database, competition_id=competition, default=settings.default_competition
+        database,
+        competition_id=competition,
+        default=settings.default_competition,
+        tenant_id=principal.tenant_id,
     )
 
 

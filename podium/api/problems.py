@@ -67,7 +67,9 @@ async def _on_podium_error(_request: Request, error: Exception) -> JSONResponse:
     problems = error.problems if isinstance(error, InvalidInputError | ConflictError) else ()
     if isinstance(error, TooManyAttemptsError):
         return _too_many_attempts(error)
-    return problem_response(error.status_code, error.code, error.message, problems)
+    response = problem_response(error.status_code, error.code, error.message, problems)
+    response.headers.update(error.headers)
+    return response
 
 
 def _too_many_attempts(error: TooManyAttemptsError) -> JSONResponse:
@@ -80,8 +82,7 @@ def _too_many_attempts(error: TooManyAttemptsError) -> JSONResponse:
         if error.retry_at is None
         else from_ms(error.retry_at).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
     )
-    if error.retry_after_s is not None:
-        response.headers["Retry-After"] = str(error.retry_after_s)
+    response.headers.update(error.headers)
     return response
 
 

@@ -18,6 +18,8 @@ from podium.cli.app import (
     load_cli_settings,
     open_database,
 )
+from podium.metrics import start_metrics_server
+from podium.services.api_keys import check_startup_access
 from podium.services.clock import wall_clock_ms
 from podium.services.demo import DemoFeed, ensure_demo_competition
 from podium.services.webhooks import WebhookDeliveryJob
@@ -27,6 +29,7 @@ from podium.store.database import Database
 
 
 def _serve(settings: Settings, database: Database, jobs: list[BackgroundJob]) -> None:
+    check_startup_access(database, settings)
     # Webhooks of challenge events are delivered by every serving process (leases keep them
     # from being sent twice at once).
     jobs = [*jobs, WebhookDeliveryJob(database, settings)]
@@ -75,9 +78,17 @@ def demo(
 
 
 @app.command()
-def worker(database_url: DatabaseOption = None) -> None:
+def worker(
+    database_url: DatabaseOption = None,
+    metrics_port: Annotated[
+        int | None,
+        typer.Option(help="Serve Prometheus /metrics of this worker on 127.0.0.1:PORT"),
+    ] = None,
+) -> None:
     """Run the score worker alone (no API), until Ctrl-C."""
     settings = load_cli_settings(database_url=database_url)
+    if metrics_port is not None:
+        start_metrics_server(metrics_port)
     with open_database(settings, migrate=False) as database:
         try:
             _worker(settings, database).run_forever()

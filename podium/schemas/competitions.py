@@ -80,6 +80,9 @@ class CompetitionCreate(StrictModel):
     allow_backfill: bool = Field(
         False, description="Accept predictions whose outcome is already known (historical imports)"
     )
+    public_reports: bool = Field(
+        False, description="Anyone may read this competition's reports, without a key"
+    )
 
 
 class CompetitionUpdate(StrictModel):
@@ -96,6 +99,7 @@ class CompetitionUpdate(StrictModel):
     score_interval: Duration | None = None
     grace_period: Duration | None = None
     allow_backfill: bool | None = None
+    public_reports: bool | None = None
 
     @model_validator(mode="after")
     def _not_empty(self) -> CompetitionUpdate:
@@ -120,6 +124,7 @@ class CompetitionOut(ResponseModel):
     score_interval: str | None
     grace_period: str
     allow_backfill: bool
+    public_reports: bool
     revision: int
     last_cycle_at: Instant | None
     created_at: Instant
@@ -160,6 +165,7 @@ class CompetitionOut(ResponseModel):
             ),
             grace_period=format_duration(row.grace_period_ms),
             allow_backfill=row.allow_backfill,
+            public_reports=row.public_reports,
             revision=row.revision,
             last_cycle_at=None if row.last_cycle_at is None else from_ms(row.last_cycle_at),
             created_at=from_ms(row.created_at),

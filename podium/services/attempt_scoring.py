@@ -141,7 +141,7 @@ class AttemptScorer:
                 score, details = self.sandbox.score(
                     spec, challenge.scoring_config, metrics, ctx, timeout_s=timeout_ms / 1000
                 )
-        except Exception as error:
+        except (Exception, SystemExit) as error:  # a plugin in-process may call sys.exit
             log.warning(
                 "scorer %s (plugin id %s) failed on challenge %s after %.1f ms: %s: %s",
                 spec,

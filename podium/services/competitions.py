@@ -8,18 +8,25 @@ refuses, is a 422 naming the field. The stored configs have their defaults fille
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
+from podium.domain.access import DEFAULT_TENANT
 from podium.domain.windows import WindowSpec
-from podium.errors import ConflictError, InvalidInputError, PluginConfigError, PluginError, Problem
+from podium.errors import (
+    ConflictError,
+    InvalidInputError,
+    NotFoundError,
+    PluginConfigError,
+    PluginError,
+    Problem,
+)
 from podium.plugins import METRICS, RANKERS, RESOLVERS, SCORING_FUNCTIONS, PluginKind
 from podium.schemas.competitions import CompetitionCreate, CompetitionUpdate, MetricSpec, Windows
 from podium.services.ranking import checked_eligibility, split_ranker_config
 from podium.store.competitions import CompetitionRepository
 from podium.store.database import Database
 from podium.store.tables import CompetitionRow
-
-DEFAULT_TENANT = "default"
 
 # (field naming the plugin, field of its JSON config, kind of plugin)
 _PLUGIN_FIELDS: tuple[tuple[str, str, PluginKind[Any]], ...] = (
@@ -104,16 +111,19 @@ def _checked_metrics(specs: list[MetricSpec]) -> list[dict[str, Any]]:
     return checked
 
 
-def create_competition(db: Database, *, spec: CompetitionCreate, now_ms: int) -> CompetitionRow:
+def create_competition(
+    db: Database, *, spec: CompetitionCreate, now_ms: int, tenant_id: str = DEFAULT_TENANT
+) -> CompetitionRow:
     values: dict[str, Any] = {
         "id": spec.id,
-        "tenant_id": DEFAULT_TENANT,
+        "tenant_id": tenant_id,
         "name": spec.name,
         "description": spec.description,
         **_checked_windows(spec.windows),
         "score_interval_s": None if spec.score_interval is None else spec.score_interval / 1000,
         "grace_period_ms": spec.grace_period,
         "allow_backfill": spec.allow_backfill,
+        "public_reports": spec.public_reports,
         "metrics": _checked_metrics(spec.metrics),
         "revision": 0,
         "created_at": now_ms,
@@ -141,7 +151,7 @@ def update_competition(
     with db.write() as session:
         competitions = CompetitionRepository(session)
         row = competitions.get(competition_id)
-        for field in ("name", "description", "allow_backfill"):
+        for field in ("name", "description", "allow_backfill", "public_reports"):
             if field in given and given[field] is not None:
                 setattr(row, field, given[field])
         if changes.windows is not None:
@@ -179,20 +189,27 @@ def get_competition(db: Database, *, competition_id: str) -> CompetitionRow:
         return CompetitionRepository(session).get(competition_id)
 
 
-def list_competitions(db: Database) -> list[CompetitionRow]:
+def list_competitions(db: Database, *, tenant_id: str | None = None) -> list[CompetitionRow]:
     with db.read() as session:
-        return CompetitionRepository(session).list()
+        return CompetitionRepository(session).list(tenant_id=tenant_id)
 
 
-def resolve_competition_id(db: Database, *, competition_id: str | None, default: str | None) -> str:
-    """The competition a report is about: the one named, else the default, else the only one."""
+def resolve_competition_id(
+    db: Database, *, competition_id: str | None, default: str | None, tenant_id: str | None = None
+) -> str:
+    """The competition a report is about: the one named, else the default, else the only one.
+
+    With ``tenant_id``, a competition of another tenant is not found.
+    """
     with db.read() as session:
         competitions = CompetitionRepository(session)
-        if competition_id is not None:
-            return competitions.get(competition_id).id
-        if default is not None:
-            return competitions.get(default).id
-        rows = competitions.list()
+        for wanted in (competition_id, default):
+            if wanted is not None:
+                row = competitions.get(wanted)
+                if tenant_id is not None and row.tenant_id != tenant_id:
+                    raise NotFoundError("competition", wanted)
+                return row.id
+        rows = competitions.list(tenant_id=tenant_id)
     if len(rows) == 1:
         return rows[0].id
     if not rows:
@@ -203,3 +220,17 @@ def resolve_competition_id(db: Database, *, competition_id: str | None, default:
         "competition",
         f"this instance has {len(rows)} competitions; name one with ?competition=<id>",
     )
+
+
+@dataclass(frozen=True, slots=True)
+class CompetitionScope:
+    """Who a competition belongs to, and whether its reports are public: what access needs."""
+
+    tenant_id: str
+    public_reports: bool
+
+
+def competition_scope(db: Database, *, competition_id: str) -> CompetitionScope | None:
+    with db.read() as session:
+        row = CompetitionRepository(session).find(competition_id)
+        return None if row is None else CompetitionScope(row.tenant_id, row.public_reports)

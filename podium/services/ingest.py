@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from typing import Any
 
+from podium.domain.access import DEFAULT_TENANT
 from podium.domain.timestamps import MS_PER_SECOND
 from podium.errors import ConflictError, InvalidInputError, Problem
 from podium.schemas.common import instant_ms
@@ -60,13 +61,30 @@ def _dedupe(
 
 
 # players, models, params -------------------------------------------------------------------
-def register_players(db: Database, *, players: Sequence[PlayerIn], now_ms: int) -> int:
+def register_players(
+    db: Database, *, players: Sequence[PlayerIn], now_ms: int, tenant_id: str = DEFAULT_TENANT
+) -> int:
     rows = {
-        player.id: {"id": player.id, "name": player.name, "created_at": now_ms}
+        player.id: {
+            "id": player.id,
+            "tenant_id": tenant_id,
+            "name": player.name,
+            "created_at": now_ms,
+        }
         for player in players
     }
     with db.write() as session:
-        RosterRepository(session).upsert_players(list(rows.values()))
+        roster = RosterRepository(session)
+        tenants = roster.player_tenants(rows)
+        _refuse_if(
+            [
+                Problem("id", f"player id {player.id!r} is not available", index)
+                for index, player in enumerate(players)
+                if tenants.get(player.id, tenant_id) != tenant_id
+            ],
+            noun="player",
+        )
+        roster.upsert_players(list(rows.values()))
     return len(players)
 
 
@@ -74,9 +92,16 @@ def register_models(
     db: Database, *, competition_id: str, models: Sequence[ModelIn], now_ms: int
 ) -> int:
     with db.write() as session:
-        CompetitionRepository(session).get(competition_id)
+        competition = CompetitionRepository(session).get(competition_id)
         roster = RosterRepository(session)
-        known_players = roster.existing_player_ids(model.player_id for model in models)
+        # A competition's models belong to players of its own tenant.
+        known_players = {
+            player_id
+            for player_id, tenant in roster.player_tenants(
+                model.player_id for model in models
+            ).items()
+            if tenant == competition.tenant_id
+        }
         stored = roster.model_rows(model.id for model in models)
         problems = []
         for index, model in enumerate(models):

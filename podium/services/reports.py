@@ -140,9 +140,9 @@ def unranked_reasons(session: Session, competition: CompetitionRow) -> dict[str,
     return reasons
 
 
-def players(db: Database) -> list[PlayerRow]:
+def players(db: Database, *, tenant_id: str | None = None) -> list[PlayerRow]:
     with db.read() as session:
-        return RosterRepository(session).players()
+        return RosterRepository(session).players(tenant_id=tenant_id)
 
 
 def models(db: Database, *, competition_id: str) -> list[tuple[ModelRow, PlayerRow]]:

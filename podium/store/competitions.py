@@ -22,8 +22,11 @@ class CompetitionRepository:
             raise NotFoundError("competition", competition_id)
         return row
 
-    def list(self) -> list[CompetitionRow]:
-        return list(self.session.scalars(select(CompetitionRow).order_by(CompetitionRow.id)))
+    def list(self, *, tenant_id: str | None = None) -> list[CompetitionRow]:
+        statement = select(CompetitionRow).order_by(CompetitionRow.id)
+        if tenant_id is not None:
+            statement = statement.where(CompetitionRow.tenant_id == tenant_id)
+        return list(self.session.scalars(statement))
 
     def count(self) -> int:
         return int(self.session.scalar(select(func.count()).select_from(CompetitionRow)) or 0)

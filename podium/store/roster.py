@@ -35,8 +35,21 @@ class RosterRepository:
         )
         self.session.execute(statement, list(rows))
 
-    def players(self) -> list[PlayerRow]:
-        return list(self.session.scalars(select(PlayerRow).order_by(PlayerRow.id)))
+    def players(self, *, tenant_id: str | None = None) -> list[PlayerRow]:
+        statement = select(PlayerRow).order_by(PlayerRow.id)
+        if tenant_id is not None:
+            statement = statement.where(PlayerRow.tenant_id == tenant_id)
+        return list(self.session.scalars(statement))
+
+    def player_tenants(self, ids: Iterable[str]) -> dict[str, str]:
+        """The tenant of each stored player among ``ids``."""
+        found: dict[str, str] = {}
+        for chunk in chunked(sorted(set(ids))):
+            statement = select(PlayerRow.id, PlayerRow.tenant_id).where(PlayerRow.id.in_(chunk))
+            found.update(
+                (player_id, tenant) for player_id, tenant in self.session.execute(statement)
+            )
+        return found
 
     def existing_player_ids(self, ids: Iterable[str]) -> set[str]:
         wanted = sorted(set(ids))

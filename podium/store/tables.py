@@ -24,6 +24,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
@@ -71,6 +72,8 @@ class CompetitionRow(Base):
     score_interval_s: Mapped[float | None]
     grace_period_ms: Mapped[int]
     allow_backfill: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Reports readable without a key (the read role is not needed for this competition).
+    public_reports: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # Bumped by every change to what a leaderboard is built from (scores, models).
     revision: Mapped[int] = mapped_column(default=0)
     last_cycle_at: Mapped[int | None]
@@ -82,6 +85,9 @@ class PlayerRow(Base):
     __tablename__ = "players"
 
     id: Mapped[str] = mapped_column(primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(
+        String(64), default="default", server_default="default", index=True
+    )
     name: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[int]
 

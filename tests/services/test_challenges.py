@@ -215,3 +215,20 @@ def test_concurrent_attempts_keep_the_standings_exact(database: Database) -> Non
         (s.rank, s.end_user_id, s.best.attempt_id, s.attempts)
         for s in standings(ScoringStrategy.FEWEST_TOKENS, outcomes)
     ]
+
+
+@pytest.mark.parametrize("plugin", ["Raises", "CallsSysExit", "Junk"])
+def test_in_process_plugins_fail_their_attempt_only(database: Database, plugin: str) -> None:
+    challenge = service.create_challenge(
+        database,
+        tenant_id="default",
+        spec=ChallengeCreate(
+            name="c",
+            scoring_strategy=ScoringStrategy.CUSTOM,
+            scoring_entrypoint=f"tests.plugins.hostile_scorers:{plugin}",
+        ),
+        now_ms=T0,
+    )
+    recorded = record(database, challenge.id, end_user_id="ann", succeeded=True)
+    assert recorded.attempt.score is None
+    assert recorded.attempt.failed_reason is not None

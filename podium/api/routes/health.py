@@ -1,18 +1,49 @@
-"""Liveness of the service."""
+"""Operations: liveness, readiness and Prometheus metrics."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-router = APIRouter(tags=["health"])
+from podium import metrics
+from podium.api.deps import DatabaseDep, ReadDep
+from podium.services.readiness import check_readiness
+
+router = APIRouter(tags=["operations"])
 
 
 class Health(BaseModel):
     status: str
 
 
+class Readiness(BaseModel):
+    status: str
+    database: bool
+    migrations: bool
+
+
 @router.get("/healthz")
 def healthz() -> Health:
     """The process is up and serving requests."""
     return Health(status="ok")
+
+
+@router.get("/readyz", responses={503: {"model": Readiness, "description": "Not ready"}})
+def readyz(db: DatabaseDep) -> Readiness:
+    """Ready to serve: the database answers and its schema is at the migrations' head."""
+    found = check_readiness(db)
+    body = Readiness(
+        status="ok" if found.ready else "unavailable",
+        database=found.database,
+        migrations=found.migrations,
+    )
+    if not found.ready:
+        return JSONResponse(body.model_dump(), status_code=503)  # type: ignore[return-value]
+    return body
+
+
+@router.get("/metrics", response_class=Response)
+def prometheus_metrics(_: ReadDep) -> Response:
+    """Prometheus metrics of this process (text exposition format)."""
+    return Response(metrics.exposition(), media_type=metrics.CONTENT_TYPE)

@@ -46,6 +46,8 @@ router = APIRouter(prefix="/reports", tags=["reports"])
 MAX_PROJECT_IDS = 1_000
 FAILED_STATUSES = frozenset({PredictionStatus.FAILED.value, PredictionStatus.EXPIRED.value})
 DEFAULT_SPAN_MS = 7 * MS_PER_DAY
+# Results are capped in rows too; this refuses absurd ranges, "since 1970" stays possible.
+MAX_SPAN_MS = 100 * 366 * MS_PER_DAY
 
 ProjectIds = Annotated[
     list[str] | None,
@@ -72,9 +74,20 @@ def model_ids_of(project_ids: list[str] | None, *, field: str = "projectIds") ->
 def time_range(start: Instant | None, end: Instant | None, now_ms: int) -> tuple[int, int]:
     end_ms = instant_ms(end) if end is not None else now_ms
     start_ms = instant_ms(start) if start is not None else end_ms - DEFAULT_SPAN_MS
+    check_span(start_ms, end_ms)
+    return start_ms, end_ms
+
+
+def check_span(start_ms: int | None, end_ms: int | None) -> None:
+    """``start`` ≤ ``end``, at most ``MAX_SPAN_MS`` apart (a query's cost is bounded)."""
+    if start_ms is None or end_ms is None:
+        return
     if start_ms > end_ms:
         raise InvalidInputError.for_field("start", "must not be after end")
-    return start_ms, end_ms
+    if end_ms - start_ms > MAX_SPAN_MS:
+        raise InvalidInputError.for_field(
+            "start", f"start..end spans more than {MAX_SPAN_MS // MS_PER_DAY // 366} years"
+        )
 
 
 Category = Annotated[
@@ -372,8 +385,7 @@ def list_predictions(
         raise InvalidInputError.for_field("limit", f"must be at most {settings.page_size_max}")
     start_ms = instant_ms(start) if start is not None else None
     end_ms = instant_ms(end) if end is not None else None
-    if start_ms is not None and end_ms is not None and start_ms > end_ms:
-        raise InvalidInputError.for_field("start", "must not be after end")
+    check_span(start_ms, end_ms)
     rows = reports.predictions(
         db,
         where=PredictionFilter(

@@ -20,14 +20,21 @@ router = APIRouter(tags=["players, models and params"])
 
 
 @router.post("/api/players")
-def upsert_players(body: PlayersIn, db: DatabaseDep, now_ms: NowDep, _: IngestDep) -> RosterResult:
-    """Create players, or rename existing ones (by id)."""
-    return RosterResult(received=ingest.register_players(db, players=body.players, now_ms=now_ms))
+def upsert_players(
+    body: PlayersIn, db: DatabaseDep, now_ms: NowDep, principal: IngestDep
+) -> RosterResult:
+    """Create players of the key's tenant, or rename existing ones (by id)."""
+    count = ingest.register_players(
+        db, players=body.players, now_ms=now_ms, tenant_id=principal.tenant_id
+    )
+    return RosterResult(received=count)
 
 
 @router.get("/api/players")
-def list_players(db: DatabaseDep, _: ReadDep) -> list[PlayerOut]:
-    return [PlayerOut.model_validate(row) for row in reports.players(db)]
+def list_players(db: DatabaseDep, principal: ReadDep) -> list[PlayerOut]:
+    return [
+        PlayerOut.model_validate(row) for row in reports.players(db, tenant_id=principal.tenant_id)
+    ]
 
 
 @router.post("/api/competitions/{competition_id}/models")

@@ -1,7 +1,7 @@
 """attempt challenges: challenges, their attempts and standings
 
 Revision ID: 0002_challenges
-Revises: 0003_reports
+Revises: 0004_security
 Create Date: 2026-11-23 11:25:39.293745
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0002_challenges"
-down_revision: str | None = "0003_reports"
+down_revision: str | None = "0004_security"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
