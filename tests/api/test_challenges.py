@@ -8,11 +8,12 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from podium.api.deps import get_principal
 from podium.api.routes.challenges import get_attempt_scorer
-from podium.domain.access import Principal, Role
+from podium.domain.access import Role
 from podium.plugins.sandbox import shared_sandbox
+from podium.services import api_keys
 from podium.services.attempt_scoring import AttemptScorer
+from podium.store.database import Database
 from tests.conftest import T0, FakeClock
 
 SEED_PAYLOAD = {
@@ -31,20 +32,24 @@ HOSTILE = "tests.plugins.hostile_scorers:"
 
 
 class Acting:
-    """Switches the principal requests act as."""
+    """Switches the API key requests are sent with (a key per tenant and role)."""
 
-    def __init__(self, app: FastAPI) -> None:
-        self.principal = Principal(tenant_id="default", role=Role.ADMIN)
-        app.dependency_overrides[get_principal] = lambda: self.principal
+    def __init__(self, client: TestClient, database: Database) -> None:
+        self.client = client
+        self.database = database
+        self.tokens: dict[tuple[str, Role], str] = {}
 
     def __call__(self, tenant_id: str = "default", role: Role = Role.ADMIN) -> None:
-        self.principal = Principal(tenant_id=tenant_id, role=role)
+        if (tenant_id, role) not in self.tokens:
+            created = api_keys.create_key(self.database, role=role, tenant_id=tenant_id, now_ms=T0)
+            self.tokens[tenant_id, role] = created.token
+        self.client.headers["Authorization"] = f"Bearer {self.tokens[tenant_id, role]}"
 
 
 @pytest.fixture
-def acting(app: FastAPI) -> Iterator[Acting]:
-    yield Acting(app)
-    app.dependency_overrides.clear()
+def acting(client: TestClient, database: Database) -> Iterator[Acting]:
+    yield Acting(client, database)
+    client.headers.pop("Authorization", None)
 
 
 def create(client: TestClient, **fields: Any) -> Any:
