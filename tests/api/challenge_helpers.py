@@ -2,32 +2,31 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from podium.api.deps import get_principal
 from podium.domain.access import Principal, Role
 
 
 class Acting:
-    """Switches the principal requests act as."""
+    """Switches the principal requests act as (as if each came with a key of that tenant and
+    role; the keys themselves are tested in ``test_access``)."""
 
     def __init__(self, app: FastAPI) -> None:
         self.principal = Principal(tenant_id="default", role=Role.ADMIN)
-        app.dependency_overrides[get_principal] = lambda: self.principal
+        access = app.state.access
+        access.authenticate = lambda request: self.principal
 
     def __call__(self, tenant_id: str = "default", role: Role = Role.ADMIN) -> None:
         self.principal = Principal(tenant_id=tenant_id, role=role)
 
 
 @pytest.fixture
-def acting(app: FastAPI) -> Iterator[Acting]:
-    yield Acting(app)
-    app.dependency_overrides.clear()
+def acting(app: FastAPI) -> Acting:
+    return Acting(app)
 
 
 def challenge(client: TestClient, strategy: str = "fastest", **fields: Any) -> str:
