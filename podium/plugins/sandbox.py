@@ -44,6 +44,10 @@ _GROUP = "podium.scorers"
 class ScorerFailedError(Exception):
     """A plugin failed to score an attempt; the message is for the operator's log."""
 
+    def __init__(self, message: str, *, timed_out: bool = False) -> None:
+        super().__init__(message)
+        self.timed_out = timed_out
+
 
 _instances: dict[str, ScorerProtocol] = {}
 _instances_lock = threading.Lock()
@@ -147,7 +151,7 @@ class ScorerSandbox:
         except concurrent.futures.TimeoutError:
             future.cancel()  # type: ignore[no-untyped-call]
             raise ScorerFailedError(
-                f"timed out after {timeout_s:g} s; the worker was replaced"
+                f"timed out after {timeout_s:g} s; the worker was replaced", timed_out=True
             ) from None
         except pebble.ProcessExpired as error:
             raise ScorerFailedError(

@@ -17,10 +17,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from podium import metrics as prometheus
 from podium.domain.challenges import AttemptOutcome, ScoringStrategy, builtin_score
 from podium.plugins import SCORERS
 from podium.plugins.registry import validate_config
-from podium.plugins.sandbox import ScorerSandbox, score_here, shared_sandbox
+from podium.plugins.sandbox import ScorerFailedError, ScorerSandbox, score_here, shared_sandbox
 from podium.plugins.scorer_protocol import AttemptMetrics, ScoringContext
 from podium.settings import Settings
 from podium.store.challenge_tables import ChallengeRow
@@ -150,6 +151,9 @@ class AttemptScorer:
                 (time.perf_counter() - started) * 1000,
                 type(error).__name__,
                 error,
+            )
+            prometheus.record_plugin_failure(
+                spec, timed_out=isinstance(error, ScorerFailedError) and error.timed_out
             )
             return ScoreOutcome(score=None, failed_reason=FAILED_REASON)
         return ScoreOutcome(score=score, details=details)

@@ -381,6 +381,11 @@ def test_a_failing_plugin_stores_the_attempt_without_score_and_the_next_is_score
     assert scored.json()["score"] == 10.0
     stored = client.get(f"/api/challenges/{bad}/attempts").json()
     assert [a["score"] for a in stored] == [None]
+    counter = "timeouts" if plugin in ("Loops", "Sleeps") else "failures"
+    assert (
+        f'podium_plugin_{counter}_total{{plugin="{HOSTILE}{plugin}"}}'
+        in client.get("/metrics").text
+    )
 
 
 def test_custom_scores_rank_higher_first_and_none_last(client: TestClient) -> None:
