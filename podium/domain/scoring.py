@@ -36,6 +36,10 @@ def check_score(value: Any) -> ScoreOutcome:
 
     An exception in place of a value (from ``score_batch``) is that row's failure.
     """
+    if type(value) is float:  # the common case, first
+        if math.isfinite(value):
+            return ScoreOutcome(value, True)
+        return ScoreOutcome(None, False, "scoring function returned a non-finite number")
     if isinstance(value, BaseException):
         return ScoreOutcome(None, False, _describe(value))
     if isinstance(value, bool):

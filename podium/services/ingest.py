@@ -238,32 +238,26 @@ def ingest_predictions(
 
         unique, problems = _dedupe(rows, lambda row: row["id"], same_prediction, "id")
         _refuse_if(problems, noun="prediction")
+        # Insert first, then compare only the rows that were already stored (a retry): a
+        # conflict raises, and the transaction, insert included, rolls back.
         repository = PredictionRepository(session)
-        stored = repository.existing(competition_id, (row["id"] for row in unique))
-        fresh = []
-        conflicts = []
-        for row in unique:
-            existing = stored.get(row["id"])
-            if existing is None:
-                fresh.append(row)
-            elif not same_prediction(dict(existing._mapping), row):
-                conflicts.append(
-                    Problem(
-                        "id",
-                        f"prediction {row['id']!r} is stored with other content",
-                        row["_index"],
-                    )
-                )
+        inserted = repository.insert_missing(unique)
+        repeated = [row for row in unique if row["id"] not in inserted]
+        stored = repository.existing(competition_id, (row["id"] for row in repeated))
+        conflicts = [
+            Problem("id", f"prediction {row['id']!r} is stored with other content", row["_index"])
+            for row in repeated
+            if not same_prediction(dict(stored[row["id"]]._mapping), row)
+        ]
         if conflicts:
             raise ConflictError(
                 f"{len(conflicts)} prediction id(s) already used for other content; nothing was stored",
                 conflicts,
             )
-        for row in fresh:
-            del row["_index"]
-        repository.insert_many(fresh)
     return IngestResult(
-        received=len(predictions), stored=len(fresh), duplicates=len(predictions) - len(fresh)
+        received=len(predictions),
+        stored=len(inserted),
+        duplicates=len(predictions) - len(inserted),
     )
 
 

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
 from podium.domain.leaderboard import OVERALL_CATEGORY, rank_changes
@@ -140,6 +141,33 @@ def unranked_reasons(session: Session, competition: CompetitionRow) -> dict[str,
     return reasons
 
 
+def latest_leaderboard_version(
+    db: Database, *, competition_id: str, category: str = OVERALL_CATEGORY
+) -> tuple[Row[str, int, int] | None, tuple[Any, ...]]:
+    """The latest leaderboard's ``(id, revision, created_at)``, and a key that changes whenever
+    what ``leaderboard`` returns for it may change: the board (id, revision), the board its rank
+    changes are taken against, and the competition's revision (bumped by every roster change
+    and rescore). Three indexed reads, nothing else: what a poller's ETag and a cached body are
+    checked against."""
+    with db.read() as session:
+        boards = LeaderboardRepository(session)
+        latest = boards.latest_version(competition_id, category=category)
+        if latest is None:
+            return None, ()
+        earlier = boards.latest_version(
+            competition_id, category=category, at_ms=latest.created_at - RANK_CHANGE_SPAN_MS
+        )
+        revision = CompetitionRepository(session).get(competition_id).revision
+    return latest, (
+        competition_id,
+        category,
+        latest.id,
+        latest.revision,
+        earlier.id if earlier is not None else None,
+        revision,
+    )
+
+
 def players(db: Database, *, tenant_id: str | None = None) -> list[PlayerRow]:
     with db.read() as session:
         return RosterRepository(session).players(tenant_id=tenant_id)
@@ -263,6 +291,27 @@ def score_history(
             end_ms=end_ms,
             limit=MAX_SNAPSHOT_ROWS,
         )
+
+
+def score_points(
+    db: Database,
+    *,
+    competition_id: str,
+    model_ids: Sequence[str] | None,
+    start_ms: int,
+    end_ms: int,
+) -> list[dict[str, Any]]:
+    """Each model's overall scores per snapshot, without the per-param detail."""
+    _check_models(db, competition_id, model_ids)
+    with db.read() as session:
+        rows = ScoreRepository(session).snapshot_points(
+            competition_id,
+            model_ids=model_ids,
+            start_ms=start_ms,
+            end_ms=end_ms,
+            limit=MAX_SNAPSHOT_ROWS,
+        )
+    return [dict(row._mapping) for row in rows]
 
 
 def param_score_history(

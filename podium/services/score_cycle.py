@@ -48,7 +48,7 @@ from podium.store.competitions import CompetitionRepository
 from podium.store.database import Database
 from podium.store.ground_truth import GroundTruthRepository
 from podium.store.leaderboards import LeaderboardRepository
-from podium.store.predictions import PredictionRepository
+from podium.store.predictions import Outcome, PredictionRepository
 from podium.store.roster import RosterRepository
 from podium.store.scores import ScoreRepository
 from podium.store.tables import CompetitionRow, LeaderboardRow
@@ -153,17 +153,10 @@ def _score_due(
     now_ms: int,
     report: CycleReport,
 ) -> None:
+    # Plain loops over tuples: this runs once per prediction, keep it lean.
     due = [
-        DuePrediction(
-            pk=row.pk,
-            id=row.id,
-            model_id=row.model_id,
-            param=params[row.param_id],
-            payload=row.payload,
-            performed_at=row.performed_at,
-            resolvable_at=row.resolvable_at,
-        )
-        for row in rows
+        DuePrediction(pk, id_, model_id, params[param_id], payload, performed_at, resolvable_at)
+        for pk, id_, model_id, param_id, payload, performed_at, resolvable_at in rows
     ]
     truths = _resolve(plugins.resolver, due, session, competition.id)
     resolved = [index for index, truth in enumerate(truths) if truth is not None]
@@ -173,22 +166,23 @@ def _score_due(
         [truths[index] for index in resolved],  # type: ignore[misc]
         [due[index].param for index in resolved],
     )
-    updates: list[dict[str, Any]] = []
+    updates: list[Outcome] = []
     scored_rows: list[ScoredRow] = []
+    scored = PredictionStatus.SCORED.value
+    failed = PredictionStatus.FAILED.value
     for index, outcome in zip(resolved, outcomes, strict=True):
         prediction = due[index]
+        success = outcome.success
         updates.append(
-            {
-                "pk": prediction.pk,
-                "status": (
-                    PredictionStatus.SCORED if outcome.success else PredictionStatus.FAILED
-                ).value,
-                "truth": truths[index],
-                "score_value": outcome.value,
-                "score_success": outcome.success,
-                "score_failed_reason": outcome.failed_reason,
-                "scored_at": now_ms,
-            }
+            Outcome(
+                scored if success else failed,
+                truths[index],
+                outcome.value,
+                success,
+                outcome.failed_reason,
+                now_ms,
+                prediction.pk,
+            )
         )
         scored_rows.append(
             ScoredRow(
@@ -196,35 +190,34 @@ def _score_due(
                 prediction.param.id,
                 prediction.resolvable_at,
                 outcome.value,
-                outcome.success,
+                success,
             )
         )
-        if outcome.success:
-            report.scored += 1
-        else:
+        if not success:
             report.failed += 1
             reason = outcome.failed_reason or "unknown"
             report.failures[reason] = report.failures.get(reason, 0) + 1
+    report.scored += len(resolved) - sum(1 for outcome in outcomes if not outcome.success)
     expire_before = now_ms - competition.grace_period_ms
     for index, truth in enumerate(truths):
         if truth is not None:
             continue
         if due[index].resolvable_at < expire_before:
             updates.append(
-                {
-                    "pk": due[index].pk,
-                    "status": PredictionStatus.EXPIRED.value,
-                    "truth": None,
-                    "score_value": None,
-                    "score_success": False,
-                    "score_failed_reason": EXPIRED_REASON,
-                    "scored_at": now_ms,
-                }
+                Outcome(
+                    PredictionStatus.EXPIRED.value,
+                    None,
+                    None,
+                    False,
+                    EXPIRED_REASON,
+                    now_ms,
+                    due[index].pk,
+                )
             )
             report.expired += 1
         else:
             report.waiting += 1
-    PredictionRepository(session).write_outcomes(updates)
+    PredictionRepository(session).write_scored(updates)
     if scored_rows:
         ScoreRepository(session).add_rollups(
             competition.id, rollup_deltas(scored_rows, competition.bucket_ms)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Row, delete, func, select
 from sqlalchemy.orm import Session
 
 from podium.domain.leaderboard import Leaderboard
@@ -66,6 +66,21 @@ class LeaderboardRepository:
             statement = statement.where(LeaderboardRow.created_at <= at_ms)
         statement = statement.order_by(LeaderboardRow.created_at.desc()).limit(1)
         return self.session.scalars(statement).first()
+
+    def latest_version(
+        self, competition_id: str, *, category: str, at_ms: int | None = None
+    ) -> Row[str, int, int] | None:
+        """``(id, revision, created_at)`` of the latest leaderboard (as of ``at_ms``): one
+        indexed row, no ORM."""
+        statement = select(
+            LeaderboardRow.id, LeaderboardRow.revision, LeaderboardRow.created_at
+        ).where(
+            LeaderboardRow.competition_id == competition_id, LeaderboardRow.category == category
+        )
+        if at_ms is not None:
+            statement = statement.where(LeaderboardRow.created_at <= at_ms)
+        statement = statement.order_by(LeaderboardRow.created_at.desc()).limit(1)
+        return self.session.connection().execute(statement).first()
 
     def entries(self, leaderboard_id: str) -> list[LeaderboardEntryRow]:
         statement = (

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from sqlalchemy import Row, Select, func, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from podium.domain.predictions import PredictionStatus
-from podium.store.database import dialect_insert
+from podium.store.database import json_text
 from podium.store.roster import chunked
 from podium.store.tables import ParamRow, PredictionRow
 
@@ -24,6 +24,61 @@ _DUE_COLUMNS = (
     PredictionRow.payload,
     PredictionRow.performed_at,
     PredictionRow.resolvable_at,
+)
+
+
+class Outcome(NamedTuple):
+    """What the score worker writes back to one prediction."""
+
+    status: str
+    truth: float | None
+    score_value: float | None
+    score_success: bool
+    score_failed_reason: str | None
+    scored_at: int
+    pk: int
+
+
+_OUTCOMES_SQLITE = (
+    "UPDATE predictions SET status = ?, truth = ?, score_value = ?, score_success = ?, "
+    "score_failed_reason = ?, scored_at = ? WHERE pk = ?"
+)
+_OUTCOMES_POSTGRESQL = (
+    "UPDATE predictions AS p SET status = u.status, truth = u.truth, "
+    "score_value = u.score_value, score_success = u.score_success, "
+    "score_failed_reason = u.score_failed_reason, scored_at = u.scored_at "
+    "FROM unnest(%s::varchar[], %s::float8[], %s::float8[], %s::boolean[], %s::varchar[], "
+    "%s::bigint[], %s::bigint[]) "
+    "AS u(status, truth, score_value, score_success, score_failed_reason, scored_at, pk) "
+    "WHERE p.pk = u.pk"
+)
+
+
+_INSERT_COLUMNS = (
+    "competition_id",
+    "id",
+    "model_id",
+    "param_id",
+    "payload",
+    "performed_at",
+    "resolvable_at",
+    "submitted_at",
+    "status",
+)
+_INSERT_SQLITE = (
+    "INSERT INTO predictions (competition_id, id, model_id, param_id, payload, performed_at, "
+    "resolvable_at, submitted_at, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT (competition_id, id) DO NOTHING"
+)
+_INSERT_POSTGRESQL = (
+    "INSERT INTO predictions (competition_id, id, model_id, param_id, payload, performed_at, "
+    "resolvable_at, submitted_at, status) "
+    "SELECT u.competition_id, u.id, u.model_id, u.param_id, u.payload::jsonb, u.performed_at, "
+    "u.resolvable_at, u.submitted_at, u.status "
+    "FROM unnest(%s::varchar[], %s::varchar[], %s::varchar[], %s::varchar[], %s::text[], "
+    "%s::bigint[], %s::bigint[], %s::bigint[], %s::varchar[]) AS u(competition_id, id, model_id, "
+    "param_id, payload, performed_at, resolvable_at, submitted_at, status) "
+    "ON CONFLICT (competition_id, id) DO NOTHING RETURNING id"
 )
 
 
@@ -57,12 +112,40 @@ class PredictionRepository:
                 found[row.id] = row
         return found
 
-    def insert_many(self, rows: Sequence[dict[str, Any]]) -> None:
+    def insert_missing(self, rows: Sequence[dict[str, Any]]) -> set[str]:
+        """Insert the rows whose (competition, id) is not stored yet; the ids inserted.
+
+        One statement per batch (``INSERT … SELECT FROM unnest(arrays) … RETURNING`` on
+        PostgreSQL, the driver's ``executemany`` on SQLite): no lookup before the insert. The
+        caller compares the rows that were not inserted with the stored ones.
+        """
         if not rows:
-            return
-        statement = dialect_insert(self.session, PredictionRow)
-        statement = statement.on_conflict_do_nothing(index_elements=["competition_id", "id"])
-        self.session.execute(statement, list(rows))
+            return set()
+        columns = [[row[name] for row in rows] for name in _INSERT_COLUMNS]
+        payload = _INSERT_COLUMNS.index("payload")
+        columns[payload] = [json_text(value) for value in columns[payload]]
+        connection = self.session.connection()
+        if connection.dialect.name == "postgresql":
+            result = connection.exec_driver_sql(_INSERT_POSTGRESQL, tuple(columns))
+            return {row[0] for row in result}
+        before = self.session.scalar(select(func.max(PredictionRow.pk))) or 0
+        result = connection.exec_driver_sql(_INSERT_SQLITE, list(zip(*columns, strict=True)))
+        ids = columns[_INSERT_COLUMNS.index("id")]
+        if result.rowcount == len(rows):
+            return set(ids)
+        competition_id = rows[0]["competition_id"]
+        inserted: set[str] = set()
+        for chunk in chunked(sorted(set(ids))):
+            inserted.update(
+                self.session.scalars(
+                    select(PredictionRow.id).where(
+                        PredictionRow.competition_id == competition_id,
+                        PredictionRow.id.in_(chunk),
+                        PredictionRow.pk > before,
+                    )
+                )
+            )
+        return inserted
 
     def fetch_due(
         self, competition_id: str, *, now_ms: int, after: tuple[int, int], limit: int
@@ -79,12 +162,28 @@ class PredictionRepository:
             .order_by(PredictionRow.resolvable_at, PredictionRow.pk)
             .limit(limit)
         )
-        return list(self.session.execute(statement))
+        # Core, not ORM: plain rows, without the ORM's per-row loading.
+        return list(self.session.connection().execute(statement))
 
     def write_outcomes(self, updates: Sequence[dict[str, Any]]) -> None:
         """Bulk update by primary key: each dict has ``pk`` and the columns to set."""
         if updates:
             self.session.execute(update(PredictionRow), list(updates))
+
+    def write_scored(self, outcomes: Sequence[Outcome]) -> None:
+        """The score worker's outcomes, by primary key.
+
+        One statement per batch: ``UPDATE … FROM unnest(arrays)`` on PostgreSQL (one round
+        trip), the driver's ``executemany`` on SQLite (no ORM bookkeeping per row).
+        """
+        if not outcomes:
+            return
+        connection = self.session.connection()
+        if connection.dialect.name == "postgresql":
+            columns = tuple(list(column) for column in zip(*outcomes, strict=True))
+            connection.exec_driver_sql(_OUTCOMES_POSTGRESQL, columns)
+        else:
+            connection.exec_driver_sql(_OUTCOMES_SQLITE, list(outcomes))
 
     def count_by_status(self, competition_id: str) -> dict[str, int]:
         statement = (

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import case, delete, func, select
+from sqlalchemy import Row, case, delete, func, select
 from sqlalchemy.orm import Session
 
 from podium.domain.rollups import RollupDelta
@@ -39,26 +39,66 @@ class ScoreTotals:
     failed: int
 
 
+@dataclass(frozen=True, slots=True)
+class _Upsert:
+    sqlite: str
+    postgresql: str
+
+
+def _upsert(table: str, keys: tuple[str, ...], types: dict[str, str]) -> _Upsert:
+    """``INSERT … ON CONFLICT (keys) DO UPDATE`` adding count, total and failed."""
+    names = (*keys, "count", "total", "failed")
+    add = ", ".join(f"{name} = {table}.{name} + excluded.{name}" for name in names[-3:])
+    conflict = f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {add}"
+    arrays = ", ".join(f"%s::{types[name]}[]" for name in names)
+    # Table and column names are constants of this module, never input.
+    insert = f"INSERT INTO {table} ({', '.join(names)})"
+    values = f"VALUES ({', '.join('?' for _ in names)})"
+    return _Upsert(
+        sqlite=f"{insert} {values} {conflict}",
+        postgresql=f"{insert} SELECT * FROM unnest({arrays}) {conflict}",  # noqa: S608
+    )
+
+
+_TYPES = {
+    "competition_id": "varchar",
+    "model_id": "varchar",
+    "param_id": "varchar",
+    "bucket_start": "bigint",
+    "count": "bigint",
+    "total": "float8",
+    "failed": "bigint",
+}
+_ROLLUPS = _upsert(
+    "score_rollups", ("competition_id", "model_id", "param_id", "bucket_start"), _TYPES
+)
+_TOTALS = _upsert("score_totals", ("competition_id", "model_id", "param_id"), _TYPES)
+
+
 class ScoreRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
     def add_rollups(self, competition_id: str, deltas: Sequence[RollupDelta]) -> None:
+        """Add a batch's deltas to the roll-ups and the all-time totals, one statement each.
+
+        Rows are sent in key order, so that concurrent writers lock them in the same order.
+        """
         if not deltas:
             return
-        rows = [
-            {
-                "competition_id": competition_id,
-                "model_id": delta.model_id,
-                "param_id": delta.param_id,
-                "bucket_start": delta.bucket_start,
-                "count": delta.count,
-                "total": delta.total,
-                "failed": delta.failed,
-            }
+        rollups = sorted(
+            (
+                competition_id,
+                delta.model_id,
+                delta.param_id,
+                delta.bucket_start,
+                delta.count,
+                delta.total,
+                delta.failed,
+            )
             for delta in deltas
-        ]
-        self._add(ScoreRollupRow, rows, ["competition_id", "model_id", "param_id", "bucket_start"])
+        )
+        self._add(_ROLLUPS, rollups)
         totals: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0, 0.0, 0])
         for delta in deltas:
             entry = totals[(delta.model_id, delta.param_id)]
@@ -66,33 +106,25 @@ class ScoreRepository:
             entry[1] += delta.total
             entry[2] += delta.failed
         self._add(
-            ScoreTotalRow,
+            _TOTALS,
             [
-                {
-                    "competition_id": competition_id,
-                    "model_id": model_id,
-                    "param_id": param_id,
-                    "count": int(count),
-                    "total": total,
-                    "failed": int(failed),
-                }
+                (competition_id, model_id, param_id, int(count), total, int(failed))
                 for (model_id, param_id), (count, total, failed) in sorted(totals.items())
             ],
-            ["competition_id", "model_id", "param_id"],
         )
 
-    def _add(self, table: Any, rows: list[dict[str, Any]], keys: list[str]) -> None:
-        """Insert rows, or add their count, total and failed to the stored ones."""
-        statement = dialect_insert(self.session, table)
-        columns = table.__table__.c
-        statement = statement.on_conflict_do_update(
-            index_elements=keys,
-            set_={
-                name: columns[name] + statement.excluded[name]
-                for name in ("count", "total", "failed")
-            },
-        )
-        self.session.execute(statement, rows)
+    def _add(self, target: _Upsert, rows: list[tuple[Any, ...]]) -> None:
+        """Insert rows, or add their count, total and failed to the stored ones.
+
+        ``INSERT … SELECT FROM unnest(arrays)`` on PostgreSQL (one round trip), the driver's
+        ``executemany`` on SQLite.
+        """
+        connection = self.session.connection()
+        if connection.dialect.name == "postgresql":
+            columns = tuple(list(column) for column in zip(*rows, strict=True))
+            connection.exec_driver_sql(target.postgresql, columns)
+        else:
+            connection.exec_driver_sql(target.sqlite, rows)
 
     def window_sums(self, competition_id: str, spec: WindowSpec, now_ms: int) -> list[WindowSums]:
         last_bucket = floor_to(now_ms, spec.bucket_ms)
@@ -173,3 +205,31 @@ class ScoreRepository:
             ModelScoreSnapshotRow.model_id, ModelScoreSnapshotRow.performed_at
         ).limit(limit)
         return list(self.session.scalars(statement))
+
+    def snapshot_points(
+        self,
+        competition_id: str,
+        *,
+        model_ids: Sequence[str] | None,
+        start_ms: int,
+        end_ms: int,
+        limit: int,
+    ) -> list[Row[Any]]:
+        """Like ``snapshots``, without the per-param scores: plain rows, no ORM objects."""
+        snapshot = ModelScoreSnapshotRow
+        statement = select(
+            snapshot.model_id,
+            snapshot.performed_at,
+            snapshot.score_recent,
+            snapshot.score_steady,
+            snapshot.score_anchor,
+            snapshot.prediction_count,
+        ).where(
+            snapshot.competition_id == competition_id,
+            snapshot.performed_at >= start_ms,
+            snapshot.performed_at <= end_ms,
+        )
+        if model_ids:
+            statement = statement.where(snapshot.model_id.in_(model_ids))
+        statement = statement.order_by(snapshot.model_id, snapshot.performed_at).limit(limit)
+        return list(self.session.connection().execute(statement))

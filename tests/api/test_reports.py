@@ -233,3 +233,31 @@ def test_reports_without_any_competition(client: TestClient) -> None:
     response = client.get("/reports/leaderboard")
     assert response.status_code == 422
     assert "no competition yet" in response.json()["message"]
+
+
+def test_leaderboard_served_again_from_its_serialized_body_until_the_roster_changes(
+    client: TestClient, scored: None
+) -> None:
+    first = client.get("/reports/leaderboard")
+    again = client.get("/reports/leaderboard")
+    assert again.status_code == 200
+    assert again.content == first.content
+    assert again.headers["etag"] == first.headers["etag"]
+    assert again.headers["x-leaderboard-id"] == first.headers["x-leaderboard-id"]
+    model = first.json()[0]
+    registered = client.post(
+        "/api/competitions/c1/models",
+        json={
+            "models": [
+                {
+                    "id": model["model_id"],
+                    "name": model["model_name"],
+                    "player_id": model["player_id"],
+                    "is_active": False,
+                }
+            ]
+        },
+    )
+    assert registered.status_code == 200
+    after = client.get("/reports/leaderboard").json()
+    assert [entry["status"] for entry in after if entry["model_id"] == model["model_id"]] == [False]

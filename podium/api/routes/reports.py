@@ -10,9 +10,11 @@ reads (docs/reports.md). ``projectIds`` takes model ids comma-separated, repeate
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+import threading
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
+from pydantic import TypeAdapter
 
 from podium.api.deps import DatabaseDep, NowDep, ReportCompetitionDep, SettingsDep
 from podium.domain.leaderboard import OVERALL_CATEGORY
@@ -108,6 +110,23 @@ def get_leaderboard(
     ] = None,
 ) -> list[LeaderboardEntryOut]:
     """A leaderboard in rank order; an empty list before the first score cycle."""
+    cache: dict[tuple[Any, ...], bytes] | None = None
+    key: tuple[Any, ...] = ()
+    if at is None:
+        # The latest board: a poller with its ETag gets a 304, anyone else a body serialized
+        # once per version, without reading entries, rank changes and roster again.
+        latest, key = reports.latest_leaderboard_version(
+            db, competition_id=competition, category=category
+        )
+        if latest is None:
+            return []
+        headers = _leaderboard_headers(latest.id, latest.created_at)
+        if request.headers.get("if-none-match") == headers["ETag"]:
+            return Response(status_code=304, headers={"ETag": headers["ETag"]})  # type: ignore[return-value]
+        cache = _leaderboard_cache(request)
+        cached = cache.get(key)
+        if cached is not None:
+            return Response(cached, media_type="application/json", headers=headers)  # type: ignore[return-value]
     view = reports.leaderboard(
         db,
         competition_id=competition,
@@ -120,11 +139,8 @@ def get_leaderboard(
     etag = f'"{board.id}"'
     if request.headers.get("if-none-match") == etag:
         return Response(status_code=304, headers={"ETag": etag})  # type: ignore[return-value]
-    response.headers["ETag"] = etag
-    response.headers["Cache-Control"] = "no-cache"
-    response.headers["X-Leaderboard-Id"] = board.id
-    response.headers["X-Leaderboard-Created-At"] = from_ms(board.created_at).isoformat()
-    return [
+    response.headers.update(_leaderboard_headers(board.id, board.created_at))
+    entries = [
         LeaderboardEntryOut(
             rank=entry.rank,
             model_id=entry.model_id,
@@ -146,6 +162,36 @@ def get_leaderboard(
         )
         for entry in view.entries
     ]
+    if cache is not None and key[2:4] == (board.id, board.revision):
+        body = _ENTRIES.dump_json(entries, by_alias=True)
+        with _CACHE_LOCK:
+            cache[key] = body
+            while len(cache) > LEADERBOARD_CACHE_SIZE:
+                cache.pop(next(iter(cache)))
+    return entries
+
+
+LEADERBOARD_CACHE_SIZE = 64
+_CACHE_LOCK = threading.Lock()
+_ENTRIES = TypeAdapter(list[LeaderboardEntryOut])
+
+
+def _leaderboard_headers(board_id: str, created_at: int) -> dict[str, str]:
+    return {
+        "ETag": f'"{board_id}"',
+        "Cache-Control": "no-cache",
+        "X-Leaderboard-Id": board_id,
+        "X-Leaderboard-Created-At": from_ms(created_at).isoformat(),
+    }
+
+
+def _leaderboard_cache(request: Request) -> dict[tuple[Any, ...], bytes]:
+    """Serialized latest leaderboards, per application (``app.state``), by version key."""
+    state = request.app.state
+    cache: dict[tuple[Any, ...], bytes] | None = getattr(state, "leaderboard_bodies", None)
+    if cache is None:
+        cache = state.leaderboard_bodies = {}
+    return cache
 
 
 @router.get("/leaderboards")
@@ -318,7 +364,7 @@ def list_metrics(
     return _metric_points(rows)
 
 
-@router.get("/models/global")
+@router.get("/models/global", response_model=list[ModelScoresPoint])
 def models_global(
     competition: ReportCompetitionDep,
     db: DatabaseDep,
@@ -326,17 +372,24 @@ def models_global(
     project_ids: ProjectIds = None,
     start: Start = None,
     end: End = None,
-) -> list[ModelScoresPoint]:
+) -> Response:
     """Each model's overall window scores over time: one row per model and snapshot."""
     start_ms, end_ms = time_range(start, end, now_ms)
-    rows = reports.score_history(
+    rows = reports.score_points(
         db,
         competition_id=competition,
         model_ids=model_ids_of(project_ids),
         start_ms=start_ms,
         end_ms=end_ms,
     )
-    return [ModelScoresPoint.model_validate(row) for row in rows]
+    # Serialized in one call (pydantic-core), not validated twice by the response model.
+    return Response(
+        _SCORE_POINTS.dump_json([ModelScoresPoint.model_validate(row) for row in rows]),
+        media_type="application/json",
+    )
+
+
+_SCORE_POINTS = TypeAdapter(list[ModelScoresPoint])
 
 
 @router.get("/models/params")

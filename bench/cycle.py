@@ -1,0 +1,127 @@
+"""Scenario 2 (and 6): one score cycle on a fixed batch of new predictions, with a short and a
+long history of scores already stored; the worker's peak RSS during the cycle.
+
+Each cycle runs in a fresh process (``bench.probe``); between runs the store is reset to the
+state before the cycle (the batch pending again, roll-ups and totals as the history left them).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from typing import Any
+
+from bench.run import Figure, Run, check
+from bench.synthetic import (
+    COMPETITION,
+    History,
+    analyze,
+    generate_batch,
+    generate_history,
+    reset_batch,
+    scalar,
+    setup_competition,
+)
+
+
+def history_store(run: Run, size: int) -> tuple[str, History]:
+    """A store with ``size`` historical scores and a pending batch (shared by the scenarios)."""
+
+    def make() -> tuple[str, History]:
+        url = run.store(f"history{size}")
+        setup_competition(url, run.scale)
+        history = generate_history(url, run.scale, size)
+        generate_batch(url, run.scale)
+        analyze(url)
+        return url, history
+
+    store: tuple[str, History] = run.cached(f"history{size}", make)
+    return store
+
+
+def probe(*args: str) -> dict[str, Any]:
+    output = subprocess.run(
+        [sys.executable, "-m", "bench.probe", *args], check=True, capture_output=True, text=True
+    ).stdout
+    result: dict[str, Any] = json.loads(output.strip().splitlines()[-1])
+    return result
+
+
+def _cycles(run: Run, size: int) -> list[dict[str, Any]]:
+    url, history = history_store(run, size)
+    results = []
+    for attempt in range(run.repeat):
+        if attempt or run.shared.get(f"cycled{size}"):
+            reset_batch(url, history)
+        result = probe("cycle", url)
+        run.shared[f"cycled{size}"] = True
+        batch = run.scale.cycle_batch
+        check(
+            result["scored"] == batch and result["failed"] == 0 and result["waiting"] == 0,
+            f"cycle scored {result['scored']} of {batch} (failed {result['failed']}, "
+            f"waiting {result['waiting']})",
+        )
+        check(result["leaderboard_id"] is not None, "the cycle built no leaderboard")
+        counted = scalar(
+            url, "SELECT sum(count) FROM score_totals WHERE competition_id = %s", COMPETITION
+        )
+        check(
+            int(counted) == size + batch,
+            f"score totals count {counted} scores, expected {size} + {batch}",
+        )
+        entries = scalar(
+            url,
+            "SELECT entry_count FROM leaderboards WHERE id = %s",
+            result["leaderboard_id"],
+        )
+        check(
+            entries == run.scale.models, f"leaderboard of {entries} models, not {run.scale.models}"
+        )
+        results.append(result)
+    return results
+
+
+def score_cycle(run: Run) -> list[Figure]:
+    scale = run.scale
+    low = _cycles(run, scale.history_low)
+    high = _cycles(run, scale.history_high)
+    batch = scale.cycle_batch
+    low_s = [item["seconds"] for item in low]
+    high_s = [item["seconds"] for item in high]
+    rss = {
+        size: [item["rss_peak_kb"] / 1024 for item in results]
+        for size, results in ((scale.history_low, low), (scale.history_high, high))
+    }
+    return [
+        run.figure("2 cycle", f"cycle of {batch:,} new, {scale.history_low:,} history", "s", low_s),
+        run.figure(
+            "2 cycle", f"cycle of {batch:,} new, {scale.history_high:,} history", "s", high_s
+        ),
+        run.figure(
+            "2 cycle",
+            f"cycle time ratio {scale.history_high:,} / {scale.history_low:,} history",
+            "×",
+            [h / lo for h, lo in zip(high_s, low_s, strict=True)],
+            note="target ≤ 1.3",
+        ),
+        run.figure(
+            "2 cycle",
+            f"predictions scored per second ({scale.history_high:,} history)",
+            "pred/s",
+            [batch / seconds for seconds in high_s],
+            note="target ≥ 100k/s SQLite, ≥ 50k/s PostgreSQL",
+        ),
+        run.figure(
+            "6 memory",
+            f"worker peak RSS, cycle, {scale.history_low:,} history",
+            "MiB",
+            rss[scale.history_low],
+        ),
+        run.figure(
+            "6 memory",
+            f"worker peak RSS, cycle, {scale.history_high:,} history",
+            "MiB",
+            rss[scale.history_high],
+        ),
+    ]

@@ -1,0 +1,355 @@
+"""Seeded synthetic data, written straight into the store in bulk (COPY on PostgreSQL).
+
+The history is generated at a constant rate: ``history_low`` scores fill exactly the widest
+window (``anchor``, 7 days); a longer history goes further back in time at the same rate. So two
+stores with 100k and 10M historical scores hold the same scores in their windows and differ only
+by the length of their past: what the score cycle must not pay for.
+
+The batch a score cycle scores is ``cycle_batch`` pending predictions due in the latest hour,
+with explicit truths on a one-minute grid (resolver ``explicit``, scoring function ``mse``).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import psycopg
+
+from bench.backends import libpq_url, sqlite_path
+from bench.scales import Scale
+from podium.domain.timestamps import MS_PER_HOUR, MS_PER_MINUTE, floor_to
+from podium.schemas.competitions import CompetitionCreate
+from podium.schemas.roster import ModelIn, ParamIn, PlayerIn
+from podium.services import ingest
+from podium.services.competitions import create_competition
+from podium.store.database import Database
+
+COMPETITION = "bench"
+HORIZON_MS = MS_PER_HOUR
+ANCHOR_MS = 168 * MS_PER_HOUR
+BUCKET_MS = MS_PER_HOUR
+# 2026-06-01T00:30:00Z: the instant the benchmark's score cycles run at.
+NOW_MS = 1_780_273_800_000
+BATCH_FIRST_BUCKET = floor_to(NOW_MS, BUCKET_MS) - BUCKET_MS
+CHUNK = 200_000
+
+PREDICTION_COLUMNS = (
+    "competition_id",
+    "id",
+    "model_id",
+    "param_id",
+    "payload",
+    "performed_at",
+    "resolvable_at",
+    "submitted_at",
+    "status",
+    "truth",
+    "score_value",
+    "score_success",
+    "scored_at",
+)
+
+
+def model_ids(scale: Scale) -> list[str]:
+    return [f"m{index:04d}" for index in range(scale.models)]
+
+
+def param_ids(scale: Scale) -> list[str]:
+    return [f"p{index:02d}" for index in range(scale.params)]
+
+
+def setup_competition(url: str, scale: Scale, *, now_ms: int = NOW_MS) -> None:
+    """The competition and its roster, through the services (as a host would)."""
+    with Database(url) as db:
+        create_competition(
+            db,
+            spec=CompetitionCreate.model_validate(
+                {
+                    "id": COMPETITION,
+                    "name": "Benchmark",
+                    "scoring_function": "mse",
+                    "resolver": "explicit",
+                    "allow_backfill": True,
+                    "grace_period": "24h",
+                }
+            ),
+            now_ms=now_ms,
+        )
+        players = [f"u{index:04d}" for index in range(max(1, scale.models // 2))]
+        ingest.register_players(
+            db, players=[PlayerIn(id=player, name=player) for player in players], now_ms=now_ms
+        )
+        ingest.register_models(
+            db,
+            competition_id=COMPETITION,
+            models=[
+                ModelIn(id=model, name=f"Model {model}", player_id=players[index % len(players)])
+                for index, model in enumerate(model_ids(scale))
+            ],
+            now_ms=now_ms,
+        )
+        ingest.register_params(
+            db,
+            competition_id=COMPETITION,
+            params=[
+                ParamIn(id=param, asset=f"A{index}", horizon=HORIZON_MS // 1000)
+                for index, param in enumerate(param_ids(scale))
+            ],
+            now_ms=now_ms,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class History:
+    """What was generated, kept to check the store against and to reset it between runs."""
+
+    size: int
+    last_pk: int
+    totals: list[tuple[str, str, int, float, int]]  # model, param, count, total, failed
+
+
+def _history_columns(scale: Scale, size: int, seed: int) -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    span = ANCHOR_MS * size // scale.history_low
+    end = BATCH_FIRST_BUCKET
+    resolvable = end - 1 - rng.integers(0, span, size=size, dtype=np.int64)
+    resolvable.sort()
+    truth = rng.normal(0.0, 0.01, size=size)
+    value = truth + rng.normal(0.0, 0.01, size=size) * (1 + rng.integers(0, 4, size=size))
+    return {
+        "model": rng.integers(0, scale.models, size=size),
+        "param": rng.integers(0, scale.params, size=size),
+        "resolvable": resolvable,
+        "truth": truth,
+        "value": value,
+        "score": -np.square(value - truth),
+    }
+
+
+def _history_rows(scale: Scale, columns: dict[str, np.ndarray]) -> Iterator[tuple[Any, ...]]:
+    models = model_ids(scale)
+    params = param_ids(scale)
+    for start in range(0, len(columns["model"]), CHUNK):
+        end = start + CHUNK
+        model = columns["model"][start:end].tolist()
+        param = columns["param"][start:end].tolist()
+        resolvable = columns["resolvable"][start:end].tolist()
+        truth = columns["truth"][start:end].tolist()
+        value = columns["value"][start:end].tolist()
+        score = columns["score"][start:end].tolist()
+        for offset in range(len(model)):
+            at = resolvable[offset]
+            yield (
+                COMPETITION,
+                f"h{start + offset}",
+                models[model[offset]],
+                params[param[offset]],
+                f'{{"value": {value[offset]!r}}}',
+                at - HORIZON_MS,
+                at,
+                at - HORIZON_MS,
+                "SCORED",
+                truth[offset],
+                score[offset],
+                True,
+                at,
+            )
+
+
+def _rollups(
+    scale: Scale, columns: dict[str, np.ndarray]
+) -> tuple[list[tuple[Any, ...]], list[tuple[str, str, int, float, int]]]:
+    """Roll-ups (model, param, bucket) and all-time totals (model, param) of the history."""
+    models = model_ids(scale)
+    params = param_ids(scale)
+    pair = columns["model"] * scale.params + columns["param"]
+    bucket = columns["resolvable"] // BUCKET_MS
+    first = int(bucket.min()) if len(bucket) else 0
+    key = pair * (int(bucket.max()) - first + 1 if len(bucket) else 1) + (bucket - first)
+    keys, inverse = np.unique(key, return_inverse=True)
+    counts = np.bincount(inverse)
+    sums = np.bincount(inverse, weights=columns["score"])
+    width = int(bucket.max()) - first + 1 if len(bucket) else 1
+    rollups = [
+        (
+            COMPETITION,
+            models[int(k // width) // scale.params],
+            params[int(k // width) % scale.params],
+            (int(k % width) + first) * BUCKET_MS,
+            int(count),
+            float(total),
+            0,
+        )
+        for k, count, total in zip(keys.tolist(), counts.tolist(), sums.tolist(), strict=True)
+    ]
+    pairs, pair_inverse = np.unique(pair, return_inverse=True)
+    pair_counts = np.bincount(pair_inverse)
+    pair_sums = np.bincount(pair_inverse, weights=columns["score"])
+    totals = [
+        (models[int(p) // scale.params], params[int(p) % scale.params], int(c), float(t), 0)
+        for p, c, t in zip(pairs.tolist(), pair_counts.tolist(), pair_sums.tolist(), strict=True)
+    ]
+    return rollups, totals
+
+
+ROLLUP_COLUMNS = (
+    "competition_id",
+    "model_id",
+    "param_id",
+    "bucket_start",
+    "count",
+    "total",
+    "failed",
+)
+TOTAL_COLUMNS = ("competition_id", "model_id", "param_id", "count", "total", "failed")
+
+
+def bulk_insert(
+    url: str, table: str, columns: Sequence[str], rows: Iterable[tuple[Any, ...]]
+) -> None:
+    """Rows into ``table``: COPY on PostgreSQL, one executemany per chunk on SQLite."""
+    names = ", ".join(f'"{name}"' for name in columns)
+    if url.startswith("sqlite"):
+        connection = sqlite3.connect(sqlite_path(url))
+        try:
+            marks = ", ".join("?" for _ in columns)
+            statement = f'INSERT INTO "{table}" ({names}) VALUES ({marks})'
+            batch: list[tuple[Any, ...]] = []
+            for row in rows:
+                batch.append(row)
+                if len(batch) >= CHUNK:
+                    connection.executemany(statement, batch)
+                    connection.commit()
+                    batch = []
+            if batch:
+                connection.executemany(statement, batch)
+            connection.commit()
+        finally:
+            connection.close()
+        return
+    with (
+        psycopg.connect(libpq_url(url)) as connection,
+        connection.cursor() as cursor,
+        cursor.copy(f'COPY "{table}" ({names}) FROM STDIN') as copy,
+    ):
+        for row in rows:
+            copy.write_row(row)
+
+
+def scalar(url: str, sql: str, *args: Any) -> Any:
+    if url.startswith("sqlite"):
+        connection = sqlite3.connect(sqlite_path(url))
+        try:
+            return connection.execute(sql.replace("%s", "?"), args).fetchone()[0]
+        finally:
+            connection.close()
+    with psycopg.connect(libpq_url(url)) as connection:
+        row = connection.execute(sql, args).fetchone()  # type: ignore[arg-type]
+        assert row is not None
+        return row[0]
+
+
+def execute(url: str, *statements: tuple[str, tuple[Any, ...]]) -> None:
+    if url.startswith("sqlite"):
+        connection = sqlite3.connect(sqlite_path(url))
+        try:
+            for sql, args in statements:
+                connection.execute(sql.replace("%s", "?"), args)
+            connection.commit()
+        finally:
+            connection.close()
+        return
+    with psycopg.connect(libpq_url(url)) as connection:
+        for sql, args in statements:
+            connection.execute(sql, args)  # type: ignore[arg-type]
+
+
+def analyze(url: str) -> None:
+    """Fresh planner statistics, as a long-running store would have."""
+    if url.startswith("sqlite"):
+        execute(url, ("ANALYZE", ()))
+        return
+    with psycopg.connect(libpq_url(url), autocommit=True) as connection:
+        connection.execute("VACUUM ANALYZE")
+
+
+def generate_history(url: str, scale: Scale, size: int, *, seed: int = 6) -> History:
+    """``size`` scored predictions with their roll-ups and totals, straight into the store."""
+    columns = _history_columns(scale, size, seed)
+    bulk_insert(url, "predictions", PREDICTION_COLUMNS, _history_rows(scale, columns))
+    rollups, totals = _rollups(scale, columns)
+    bulk_insert(url, "score_rollups", ROLLUP_COLUMNS, rollups)
+    bulk_insert(url, "score_totals", TOTAL_COLUMNS, ((COMPETITION, *row) for row in totals))
+    last_pk = scalar(url, "SELECT coalesce(max(pk), 0) FROM predictions")
+    return History(size=size, last_pk=int(last_pk), totals=totals)
+
+
+def generate_batch(url: str, scale: Scale, *, seed: int = 7) -> int:
+    """``cycle_batch`` pending predictions due in the latest hour, and their explicit truths."""
+    rng = np.random.default_rng(seed)
+    size = scale.cycle_batch
+    models = model_ids(scale)
+    params = param_ids(scale)
+    minutes = (NOW_MS - BATCH_FIRST_BUCKET) // MS_PER_MINUTE
+    minute = rng.integers(0, minutes, size=size)
+    model = rng.integers(0, scale.models, size=size).tolist()
+    param = rng.integers(0, scale.params, size=size)
+    truth = rng.normal(0.0, 0.01, size=(scale.params, minutes))
+    value = truth[param, minute] + rng.normal(0.0, 0.01, size=size)
+    resolvable = (BATCH_FIRST_BUCKET + minute * MS_PER_MINUTE).tolist()
+    param_list = param.tolist()
+    value_list = value.tolist()
+    rows = (
+        (
+            COMPETITION,
+            f"n{index}",
+            models[model[index]],
+            params[param_list[index]],
+            json.dumps({"value": value_list[index]}),
+            resolvable[index] - HORIZON_MS,
+            resolvable[index],
+            resolvable[index] - HORIZON_MS,
+            "PENDING",
+            None,
+            None,
+            None,
+            None,
+        )
+        for index in range(size)
+    )
+    bulk_insert(url, "predictions", PREDICTION_COLUMNS, rows)
+    bulk_insert(
+        url,
+        "truths",
+        ("competition_id", "param_id", "ts", "value"),
+        (
+            (COMPETITION, params[p], BATCH_FIRST_BUCKET + m * MS_PER_MINUTE, float(truth[p, m]))
+            for p in range(scale.params)
+            for m in range(minutes)
+        ),
+    )
+    return size
+
+
+def reset_batch(url: str, history: History) -> None:
+    """Undo a score cycle: the batch pending again, roll-ups and totals as the history left them."""
+    execute(
+        url,
+        (
+            "UPDATE predictions SET status = 'PENDING', truth = NULL, score_value = NULL, "
+            "score_success = NULL, score_failed_reason = NULL, scored_at = NULL "
+            "WHERE competition_id = %s AND pk > %s",
+            (COMPETITION, history.last_pk),
+        ),
+        (
+            "DELETE FROM score_rollups WHERE competition_id = %s AND bucket_start >= %s",
+            (COMPETITION, BATCH_FIRST_BUCKET),
+        ),
+        ("DELETE FROM score_totals WHERE competition_id = %s", (COMPETITION,)),
+    )
+    bulk_insert(url, "score_totals", TOTAL_COLUMNS, ((COMPETITION, *row) for row in history.totals))

@@ -1,0 +1,68 @@
+"""The benchmark harness runs at the small scale and checks what it measured (never timings)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import pytest
+
+from bench import __main__ as harness
+from bench.scales import SCALES
+
+pytest.importorskip("duckdb")
+pytest.importorskip("pyarrow")
+
+
+@pytest.fixture
+def tiny(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The small scale cut down (fewer rows, shorter load runs): the suite checks the harness."""
+    monkeypatch.setitem(
+        SCALES,
+        "small",
+        dataclasses.replace(
+            SCALES["small"],
+            models=20,
+            params=5,
+            ingest_rows=2_000,
+            ingest_batch=1_000,
+            cycle_batch=2_000,
+            history_low=2_000,
+            history_high=20_000,
+            load_seconds=1.0,
+            load_connections=2,
+        ),
+    )
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures("tiny")
+def test_small_scale_check_run_measures_correct_results(tmp_path: Path) -> None:
+    out = tmp_path / "figures.json"
+    status = harness.main(
+        ["--scale", "small", "--check", "--workdir", str(tmp_path), "--json", str(out)]
+    )
+    assert status == 0
+    figures = json.loads(out.read_text())["figures"]
+    scenarios = {figure["scenario"] for figure in figures}
+    assert scenarios == {"1 ingest", "2 cycle", "3 aggregation", "4 reads", "6 memory"}
+    assert all(figure["median"] > 0 for figure in figures)
+    names = {figure["name"] for figure in figures}
+    assert "cycle time ratio 20,000 / 2,000 history" in names
+
+
+def test_a_wrong_measurement_fails_the_check(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A scenario whose result is wrong makes ``--check`` exit with 1."""
+    from bench import scenarios
+    from bench.run import Run, check
+
+    def wrong(run: Run) -> list:  # type: ignore[type-arg]
+        check(False, "counted 9 rows of 10")
+        return []
+
+    monkeypatch.setattr(scenarios, "SCENARIOS", {"wrong": wrong})
+    monkeypatch.setattr(harness, "SCENARIOS", {"wrong": wrong})
+    assert harness.main(["--scale", "small", "--check", "--workdir", str(tmp_path)]) == 1
