@@ -46,7 +46,13 @@ from podium.errors import (
     PodiumError,
     Problem,
     RateLimitedError,
+    TooManyAttemptsError,
     UnauthorizedError,
+)
+from podium.plugins.collection_scorer_protocol import (
+    ChallengeBest,
+    CollectionScorerProtocol,
+    CollectionScoringContext,
 )
 from podium.plugins.protocols import Metric, MetricPoint, Resolver, ScoringFunction, TruthSource
 from podium.plugins.scorer_protocol import (
@@ -62,6 +68,9 @@ __version__ = "0.1.0"
 __all__ = [
     "AttemptMetrics",
     "BucketTotal",
+    "ChallengeBest",
+    "CollectionScorerProtocol",
+    "CollectionScoringContext",
     "ConfigurationError",
     "ConflictError",
     "DuePrediction",
@@ -98,6 +107,7 @@ __all__ = [
     "ScoringFunction",
     "ScoringResult",
     "TimeSeries",
+    "TooManyAttemptsError",
     "TruthSource",
     "UnauthorizedError",
     "WeightedRanker",

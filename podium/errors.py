@@ -10,6 +10,7 @@
     ├── NotFoundError                   404  an object does not exist (or is not yours)
     ├── ConflictError                   409  the request contradicts stored data
     ├── RateLimitedError                429  too many writes with one key; ``retry_after_s``
+    ├── TooManyAttemptsError            429  an attempt limit of a challenge is reached
     ├── PluginError                     422  a plugin could not be found or loaded
     │   └── PluginNotFoundError         422  no built-in, entry point or module:attr matched
     └── ConfigurationError              500  settings refused at start-up (the CLI prints it)
@@ -127,6 +128,27 @@ class ConflictError(PodiumError):
     def __init__(self, message: str, problems: Sequence[Problem] = (), **details: Any) -> None:
         super().__init__(message, **details)
         self.problems = list(problems)
+
+
+class TooManyAttemptsError(PodiumError):
+    """Over a challenge's attempt limit; ``retry_at`` (epoch ms) is ``None`` when never."""
+
+    status_code = 429
+    code = "too_many_attempts"
+
+    def __init__(
+        self, message: str, *, limit: str, retry_at: int | None, retry_after_s: int | None
+    ) -> None:
+        super().__init__(message, limit=limit, retry_at=retry_at)
+        self.limit = limit
+        self.retry_at = retry_at
+        self.retry_after_s = retry_after_s
+
+    @property
+    def headers(self) -> dict[str, str]:
+        if self.retry_after_s is None:
+            return {}
+        return {"Retry-After": str(self.retry_after_s)}
 
 
 class PluginError(PodiumError):

@@ -71,6 +71,24 @@ class Settings(BaseSettings):
         description="Run plugin scorers in worker processes; false runs them in the API "
         "process (only for plugins you trust).",
     )
+    webhook_timeout: float = Field(
+        5.0, gt=0, le=60, description="Seconds a webhook receiver has to answer one delivery."
+    )
+    webhook_max_attempts: int = Field(
+        8, ge=1, le=50, description="Tries of one webhook delivery before it is marked failed."
+    )
+    webhook_backoff: float = Field(
+        2.0,
+        gt=0,
+        le=3600,
+        description="Seconds before the first retry of a webhook delivery; doubled each time.",
+    )
+    webhook_poll_interval: float = Field(
+        1.0, gt=0, le=60, description="Seconds between two looks for due webhook deliveries."
+    )
+    events_poll_interval: float = Field(
+        1.0, gt=0, le=60, description="Seconds between two looks for new events by an event stream."
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         "INFO", description="Level of the application log."
     )

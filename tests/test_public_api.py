@@ -19,6 +19,7 @@ PUBLIC_MODULES = (
     "podium.errors",
     "podium.plugins.protocols",
     "podium.plugins.scorer_protocol",
+    "podium.plugins.collection_scorer_protocol",
 )
 # Public in their modules, but plumbing rather than API.
 INTERNAL = {"podium.domain.predictions.normalize_payload"}

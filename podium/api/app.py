@@ -17,14 +17,18 @@ from podium.api.access import AccessControl
 from podium.api.middleware import install_middleware
 from podium.api.problems import install_problem_handlers
 from podium.api.routes import (
+    challenge_events,
     challenges,
+    collections,
     competitions,
+    fair_play,
     health,
     ingest,
     pages,
     reports,
     roster,
     stream,
+    webhooks,
 )
 from podium.services.clock import Clock, wall_clock_ms
 from podium.settings import Settings
@@ -39,6 +43,10 @@ ROUTERS = (
     ingest.router,
     reports.router,
     challenges.router,
+    fair_play.router,
+    challenge_events.router,
+    collections.router,
+    webhooks.router,
     stream.router,
     pages.router,
 )

@@ -16,7 +16,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from podium.errors import ConflictError, InvalidInputError, PodiumError, Problem
+from podium.domain.timestamps import from_ms
+from podium.errors import (
+    ConflictError,
+    InvalidInputError,
+    PodiumError,
+    Problem,
+    TooManyAttemptsError,
+)
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +65,23 @@ async def _on_validation_error(_request: Request, error: Exception) -> JSONRespo
 async def _on_podium_error(_request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, PodiumError)
     problems = error.problems if isinstance(error, InvalidInputError | ConflictError) else ()
+    if isinstance(error, TooManyAttemptsError):
+        return _too_many_attempts(error)
     response = problem_response(error.status_code, error.code, error.message, problems)
+    response.headers.update(error.headers)
+    return response
+
+
+def _too_many_attempts(error: TooManyAttemptsError) -> JSONResponse:
+    response = problem_response(
+        error.status_code,
+        error.code,
+        error.message,
+        limit=error.limit,
+        retry_at=None
+        if error.retry_at is None
+        else from_ms(error.retry_at).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+    )
     response.headers.update(error.headers)
     return response
 

@@ -22,6 +22,7 @@ from podium.metrics import start_metrics_server
 from podium.services.api_keys import check_startup_access
 from podium.services.clock import wall_clock_ms
 from podium.services.demo import DemoFeed, ensure_demo_competition
+from podium.services.webhooks import WebhookDeliveryJob
 from podium.services.worker import ScoreWorker
 from podium.settings import Settings
 from podium.store.database import Database
@@ -31,6 +32,9 @@ GRACEFUL_SHUTDOWN_S = 10
 
 def _serve(settings: Settings, database: Database, jobs: list[BackgroundJob]) -> None:
     check_startup_access(database, settings)
+    # Webhooks of challenge events are delivered by every serving process (leases keep them
+    # from being sent twice at once).
+    jobs = [*jobs, WebhookDeliveryJob(database, settings)]
     application = create_app(settings, database, jobs=jobs)
     console.print(
         f"Podium on http://{settings.host}:{settings.port}  "

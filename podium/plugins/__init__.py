@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import inspect
 
+from podium.plugins.collection_scorer_protocol import CollectionScorerProtocol
 from podium.plugins.protocols import Metric, Ranker, Resolver, ScoringFunction
 from podium.plugins.registry import PluginKind
 from podium.plugins.scorer_protocol import ScorerProtocol
@@ -52,15 +53,22 @@ SCORERS: PluginKind[ScorerProtocol] = PluginKind(
     aliases={WEIGHTED_SCORER_SEED_ENTRYPOINT: WEIGHTED_SCORER_ID},
 )
 
+# Scorers of collections with the ``custom`` strategy (``collection_scorer_protocol``).
+COLLECTION_SCORERS: PluginKind[CollectionScorerProtocol] = PluginKind(
+    kind="collection scorer", group="podium.collection_scorers", check=_has_method("score")
+)
+
 PLUGIN_KINDS: tuple[PluginKind[object], ...] = (  # type: ignore[assignment]
     SCORING_FUNCTIONS,
     RESOLVERS,
     RANKERS,
     METRICS,
     SCORERS,
+    COLLECTION_SCORERS,
 )
 
 __all__ = [
+    "COLLECTION_SCORERS",
     "METRICS",
     "PLUGIN_KINDS",
     "RANKERS",

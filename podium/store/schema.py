@@ -7,6 +7,7 @@ is imported below, once.
 from podium.store import (  # noqa: F401 - imported for their tables
     api_keys,
     challenge_tables,
+    collection_tables,
     report_tables,
     tables,
 )

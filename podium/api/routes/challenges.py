@@ -32,7 +32,9 @@ from podium.schemas.challenges import (
     StandingOut,
 )
 from podium.services import challenges as service
+from podium.services.attempt_hooks import ATTEMPT_LISTENERS, fair_challenge_leaderboard
 from podium.services.attempt_scoring import AttemptScorer
+from podium.services.fair_play import precheck_attempt
 from podium.settings import Settings
 
 router = APIRouter(prefix="/api/challenges", tags=["challenges"])
@@ -130,6 +132,14 @@ def record_attempt(
     principal: IngestDep,
 ) -> AttemptOut:
     """Score the attempt now; the response has its score and the player's new rank."""
+    # Fair play: a banned player or an attempt over a limit is refused before it is scored.
+    precheck_attempt(
+        db,
+        tenant_id=principal.tenant_id,
+        challenge_id=challenge_id,
+        end_user_id=spec.end_user_id,
+        now_ms=now_ms,
+    )
     recorded = service.record_attempt(
         db,
         tenant_id=principal.tenant_id,
@@ -138,6 +148,7 @@ def record_attempt(
         scorer=scorer,
         now_ms=now_ms,
         max_clock_skew_ms=round(settings.max_clock_skew * 1000),
+        listeners=ATTEMPT_LISTENERS,  # fair play and events (podium.services.attempt_hooks)
     )
     return AttemptOut.from_row(recorded.attempt, rank=recorded.rank)
 
@@ -175,11 +186,29 @@ def challenge_leaderboard(
     settings: SettingsDep,
     principal: ReadDep,
     response: Response,
+    now_ms: NowDep,
     limit: Limit = 100,
     offset: Offset = 0,
     if_none_match: Annotated[str | None, Header()] = None,
+    live: Annotated[
+        bool, Query(description="Admins only: the live board, ignoring a freeze.")
+    ] = False,
 ) -> LeaderboardOut | Response:
     """The standings; the ETag changes with each recorded attempt (304 when unchanged)."""
+    # Fair play (podium.services.attempt_hooks): hidden players and freezes change the public
+    # board, which is then computed apart (without an ETag: it moves with flags and freezes).
+    fair = fair_challenge_leaderboard(
+        db,
+        tenant_id=principal.tenant_id,
+        challenge_id=challenge_id,
+        is_admin=principal.may(Role.ADMIN),
+        live=live,
+        now_ms=now_ms,
+        limit=_capped(limit, settings),
+        offset=offset,
+    )
+    if fair is not None:
+        return fair
     board = service.challenge_leaderboard(
         db,
         tenant_id=principal.tenant_id,

@@ -1,0 +1,126 @@
+"""Challenge events, written at most once each, and the solve order of each challenge."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from podium.domain.challenge_events import EventDraft, EventType
+from podium.store.collection_tables import ChallengeEventRow, ChallengeSolveRow
+from podium.store.database import dialect_insert
+
+
+class ChallengeEventRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add_once(self, draft: EventDraft, *, tenant_id: str, recorded_at: int) -> int | None:
+        """Store the event unless one with its ``dedupe_key`` exists; its id, or ``None``."""
+        statement = (
+            dialect_insert(self.session, ChallengeEventRow)
+            .values(
+                tenant_id=tenant_id,
+                challenge_id=draft.challenge_id,
+                type=draft.type.value,
+                end_user_id=draft.end_user_id,
+                dedupe_key=draft.dedupe_key,
+                occurred_at=draft.occurred_at,
+                recorded_at=recorded_at,
+                payload=draft.payload,
+            )
+            .on_conflict_do_nothing(index_elements=["challenge_id", "dedupe_key"])
+            .returning(ChallengeEventRow.id)
+        )
+        found = self.session.execute(statement).scalar_one_or_none()
+        return int(found) if found is not None else None
+
+    def latest_record(
+        self, challenge_id: str, *, excluding: Sequence[str] = ()
+    ) -> ChallengeEventRow | None:
+        """The last event that set the challenge's record (first blood or record beaten),
+        leaving out records held by the players ``excluding``."""
+        query = select(ChallengeEventRow).where(
+            ChallengeEventRow.challenge_id == challenge_id,
+            ChallengeEventRow.type.in_([EventType.FIRST_BLOOD, EventType.RECORD_BEATEN]),
+        )
+        if excluding:
+            query = query.where(ChallengeEventRow.end_user_id.not_in(list(excluding)))
+        return self.session.scalar(query.order_by(ChallengeEventRow.id.desc()).limit(1))
+
+    def list(
+        self,
+        *,
+        tenant_id: str,
+        challenge_id: str | None = None,
+        types: Sequence[str] = (),
+        since: int | None = None,
+        after_id: int | None = None,
+        hidden_players: Sequence[str] = (),
+        limit: int,
+    ) -> list[ChallengeEventRow]:
+        query = select(ChallengeEventRow).where(ChallengeEventRow.tenant_id == tenant_id)
+        if challenge_id is not None:
+            query = query.where(ChallengeEventRow.challenge_id == challenge_id)
+        if types:
+            query = query.where(ChallengeEventRow.type.in_(list(types)))
+        if since is not None:
+            query = query.where(ChallengeEventRow.occurred_at >= since)
+        if after_id is not None:
+            query = query.where(ChallengeEventRow.id > after_id)
+        if hidden_players:
+            query = query.where(ChallengeEventRow.end_user_id.not_in(list(hidden_players)))
+        return list(self.session.scalars(query.order_by(ChallengeEventRow.id).limit(limit)))
+
+    def get(self, event_id: int) -> ChallengeEventRow | None:
+        return self.session.get(ChallengeEventRow, event_id)
+
+
+class SolveRepository:
+    """Who solved a challenge in which order (``position`` 0 for the first solver)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def find(self, *, challenge_id: str, end_user_id: str) -> ChallengeSolveRow | None:
+        return self.session.get(ChallengeSolveRow, (challenge_id, end_user_id))
+
+    def count(self, challenge_id: str) -> int:
+        return int(
+            self.session.scalar(
+                select(func.count())
+                .select_from(ChallengeSolveRow)
+                .where(ChallengeSolveRow.challenge_id == challenge_id)
+            )
+            or 0
+        )
+
+    def add_next(
+        self, *, challenge_id: str, end_user_id: str, attempt_id: int, solved_at: int
+    ) -> bool:
+        """Give the player the next free position; ``False`` when another writer took it."""
+        position = self.count(challenge_id)
+        statement = (
+            dialect_insert(self.session, ChallengeSolveRow)
+            .values(
+                challenge_id=challenge_id,
+                end_user_id=end_user_id,
+                position=position,
+                attempt_id=attempt_id,
+                solved_at=solved_at,
+            )
+            .on_conflict_do_nothing()
+            .returning(ChallengeSolveRow.position)
+        )
+        return self.session.execute(statement).scalar_one_or_none() is not None
+
+    def positions(self, challenge_ids: Sequence[str]) -> dict[tuple[str, str], int]:
+        rows = self.session.execute(
+            select(
+                ChallengeSolveRow.challenge_id,
+                ChallengeSolveRow.end_user_id,
+                ChallengeSolveRow.position,
+            ).where(ChallengeSolveRow.challenge_id.in_(list(challenge_ids)))
+        )
+        return {(row.challenge_id, row.end_user_id): row.position for row in rows}
