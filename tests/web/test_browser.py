@@ -191,3 +191,51 @@ def test_a_challenge_page_updates_itself_after_an_attempt(
     )
     assert order == ["bob", "ann"]
     assert page.locator("#first-blood").inner_text().startswith("ann")
+
+
+def test_a_collection_page_ranks_players_links_challenges_and_updates_itself(
+    live_server: LiveServer, page: Any
+) -> None:
+    def post(path: str, body: dict[str, Any]) -> dict[str, Any]:
+        answer = httpx.post(live_server.url + path, json=body, timeout=10)
+        assert answer.status_code in (200, 201), answer.text
+        found: dict[str, Any] = answer.json()
+        return found
+
+    first = post("/api/challenges", {"name": "Warm-up", "scoring_strategy": "fastest"})["id"]
+    second = post("/api/challenges", {"name": "Sprint", "scoring_strategy": "fastest"})["id"]
+    post(
+        "/api/collections",
+        {
+            "id": "spring",
+            "name": "Spring series",
+            "instructions": "Solve both, fast.",
+            "strategy": "fastest_total",
+            "challenge_ids": [first, second],
+        },
+    )
+    post(
+        f"/api/challenges/{first}/attempts",
+        {"end_user_id": "ann", "succeeded": True, "elapsed_ms": 500},
+    )
+    page.goto(f"{live_server.url}/collections/spring")
+    assert page.title() == "Spring series · Podium"
+    wait_until(lambda: live(page))
+    rows = page.locator("#collection-leaderboard tbody tr")
+    assert rows.count() == 1
+    assert page.locator("#collection-leaderboard caption").inner_text().startswith("Spring series")
+    # bob completes both challenges: he moves ahead of ann without a reload
+    post(
+        f"/api/challenges/{first}/attempts",
+        {"end_user_id": "bob", "succeeded": True, "elapsed_ms": 900},
+    )
+    post(
+        f"/api/challenges/{second}/attempts",
+        {"end_user_id": "bob", "succeeded": True, "elapsed_ms": 900},
+    )
+    wait_until(lambda: rows.count() == 2)
+    assert rows.evaluate_all("rows => rows.map(r => r.dataset.player)") == ["bob", "ann"]
+    page.get_by_role("link", name="Sprint").click()
+    page.wait_for_url(f"**/challenges/{second}")
+    assert page.get_by_role("heading", level=1).inner_text() == "Sprint"
+    assert page.get_by_role("link", name="Spring series").count() == 1

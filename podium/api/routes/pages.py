@@ -1,4 +1,5 @@
-"""Pages for people: the competitions, a leaderboard, a model; and their static files.
+"""Pages for people: the competitions, a leaderboard, a model, challenges and collections; and
+their static files.
 
 Server-rendered HTML (Jinja2, autoescaped), readable without JavaScript; a few lines of script
 (``/static/live.js``) refresh a page when the leaderboard stream announces a newer leaderboard.
@@ -15,10 +16,11 @@ from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from podium.api.deps import DatabaseDep, NowDep, ReadDep
+from podium.api.deps import DatabaseDep, NowDep, ReadDep, SettingsDep
 from podium.domain.leaderboard import OVERALL_CATEGORY
 from podium.errors import NotFoundError, PodiumError
-from podium.services import challenge_pages, pages
+from podium.services import challenge_pages, collection_pages, pages
+from podium.services.collections import CollectionScorer
 from podium.web.charts import Series, line_chart
 from podium.web.templating import render, static_file
 
@@ -51,10 +53,20 @@ def _html(build: Callable[[], str]) -> HTMLResponse:
 
 
 @router.get("/", response_class=HTMLResponse)
-def home_page(principal: ReadDep, db: DatabaseDep) -> HTMLResponse:
+def home_page(
+    principal: ReadDep, db: DatabaseDep, settings: SettingsDep, now_ms: NowDep
+) -> HTMLResponse:
     def build() -> str:
         summaries = pages.home(db, tenant_id=principal.tenant_id)
-        challenges = challenge_pages.challenge_summaries(db, tenant_id=principal.tenant_id)
+        challenges = challenge_pages.challenge_summaries(
+            db, tenant_id=principal.tenant_id, now_ms=now_ms
+        )
+        collections = collection_pages.collection_summaries(
+            db,
+            tenant_id=principal.tenant_id,
+            now_ms=now_ms,
+            scorer=CollectionScorer.for_settings(settings),
+        )
         shown = {
             summary.competition.id: summary.leaderboard.id
             for summary in summaries
@@ -67,6 +79,7 @@ def home_page(principal: ReadDep, db: DatabaseDep) -> HTMLResponse:
             "home.html",
             summaries=summaries,
             challenges=challenges,
+            collections=collections,
             stream_competition=None,
             live_leaderboards=shown,
         )
@@ -147,10 +160,12 @@ def model_page(
 
 
 @router.get("/challenges/{challenge_id}", response_class=HTMLResponse)
-def challenge_page(challenge_id: str, principal: ReadDep, db: DatabaseDep) -> HTMLResponse:
+def challenge_page(
+    challenge_id: str, principal: ReadDep, db: DatabaseDep, now_ms: NowDep
+) -> HTMLResponse:
     def build() -> str:
         page = challenge_pages.challenge_page(
-            db, tenant_id=principal.tenant_id, challenge_id=challenge_id
+            db, tenant_id=principal.tenant_id, challenge_id=challenge_id, now_ms=now_ms
         )
         return render(
             "challenge.html",
@@ -158,6 +173,32 @@ def challenge_page(challenge_id: str, principal: ReadDep, db: DatabaseDep) -> HT
             stream_competition=None,
             stream_query=f"challenge={quote(page.challenge.id)}",
             live_leaderboards={f"challenge:{page.challenge.id}": str(page.challenge.revision)},
+        )
+
+    return _html(build)
+
+
+@router.get("/collections/{collection_id}", response_class=HTMLResponse)
+def collection_page(
+    collection_id: str, principal: ReadDep, db: DatabaseDep, settings: SettingsDep, now_ms: NowDep
+) -> HTMLResponse:
+    def build() -> str:
+        page = collection_pages.collection_page(
+            db,
+            tenant_id=principal.tenant_id,
+            collection_id=collection_id,
+            now_ms=now_ms,
+            scorer=CollectionScorer.for_settings(settings),
+        )
+        return render(
+            "collection.html",
+            page=page,
+            stream_competition=None,
+            stream_query=f"collection={quote(page.collection.id)}",
+            live_leaderboards={
+                f"challenge:{challenge.id}": str(challenge.revision)
+                for challenge in page.challenges
+            },
         )
 
     return _html(build)

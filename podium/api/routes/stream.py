@@ -3,7 +3,8 @@
 On connection the stream sends the newest overall leaderboard of every competition of the
 principal's tenant (or of the one named), then one event each time a newer one is built; and
 likewise each active challenge's revision (``event: challenge``, data ``{challenge_id,
-revision}``), which changes when an attempt changes its leaderboard. The stream looks at the store every
+revision}``), which changes when an attempt changes its leaderboard; ``?collection=`` limits
+them to the challenges of one collection. The stream looks at the store every
 ``PODIUM_STREAM_POLL_INTERVAL`` seconds, so it sees leaderboards built by any worker process.
 Each event is ``event: leaderboard`` with JSON data ``{competition_id, category, leaderboard_id,
 created_at}`` and the leaderboard id as its ``id``.
@@ -20,8 +21,9 @@ from fastapi.sse import EventSourceResponse, ServerSentEvent
 from starlette.concurrency import run_in_threadpool
 
 from podium.api.deps import DatabaseDep, ReadDep, SettingsDep
-from podium.services import challenge_pages, pages
+from podium.services import challenge_pages, collection_pages, pages
 from podium.services.challenges import get_challenge
+from podium.services.collections import get_collection
 from podium.services.competitions import get_competition
 from podium.store.leaderboard_history import LatestLeaderboard
 from podium.web.templating import iso_time
@@ -69,6 +71,19 @@ def streamed_challenge(
     return challenge
 
 
+def streamed_collection(
+    principal: ReadDep,
+    db: DatabaseDep,
+    collection: Annotated[
+        str | None, Query(max_length=64, description="Only the challenges of this collection")
+    ] = None,
+) -> str | None:
+    """The collection asked for, checked before the stream starts (unknown: a plain 404)."""
+    if collection is not None:
+        get_collection(db, tenant_id=principal.tenant_id, collection_id=collection)
+    return collection
+
+
 def streamed_competition(
     db: DatabaseDep,
     competition: Annotated[
@@ -88,9 +103,10 @@ async def stream_leaderboards(
     settings: SettingsDep,
     competition: Annotated[str | None, Depends(streamed_competition)],
     challenge: Annotated[str | None, Depends(streamed_challenge)],
+    collection: Annotated[str | None, Depends(streamed_collection)],
 ) -> AsyncIterator[ServerSentEvent]:
     """New leaderboards and challenge changes as server-sent events (``text/event-stream``)."""
-    with_competitions = challenge is None
+    with_competitions = challenge is None and collection is None
     with_challenges = competition is None
 
     def newest() -> tuple[list[LatestLeaderboard], dict[str, int]]:
@@ -99,13 +115,15 @@ async def stream_leaderboards(
             if with_competitions
             else []
         )
-        revisions = (
-            challenge_pages.challenge_revisions(
+        revisions: dict[str, int] = {}
+        if with_challenges and collection is not None:
+            revisions = collection_pages.collection_revisions(
+                db, tenant_id=principal.tenant_id, collection_id=collection
+            )
+        elif with_challenges:
+            revisions = challenge_pages.challenge_revisions(
                 db, tenant_id=principal.tenant_id, challenge_id=challenge
             )
-            if with_challenges
-            else {}
-        )
         return boards, revisions
 
     announced: dict[str, str] = {}
