@@ -194,7 +194,7 @@ def test_a_challenge_page_updates_itself_after_an_attempt(
 
 
 def test_a_collection_page_ranks_players_links_challenges_and_updates_itself(
-    live_server: LiveServer, page: Any
+    live_server: LiveServer, page: Any, chromium: Any
 ) -> None:
     def post(path: str, body: dict[str, Any]) -> dict[str, Any]:
         answer = httpx.post(live_server.url + path, json=body, timeout=10)
@@ -239,3 +239,10 @@ def test_a_collection_page_ranks_players_links_challenges_and_updates_itself(
     page.wait_for_url(f"**/challenges/{second}")
     assert page.get_by_role("heading", level=1).inner_text() == "Sprint"
     assert page.get_by_role("link", name="Spring series").count() == 1
+    phone = chromium.new_context(viewport={"width": 375, "height": 740})
+    try:
+        tab = phone.new_page()
+        tab.goto(f"{live_server.url}/collections/spring")
+        assert tab.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+    finally:
+        phone.close()
