@@ -20,8 +20,10 @@ from podium.cli.app import (
 )
 from podium.metrics import start_metrics_server
 from podium.services.api_keys import check_startup_access
+from podium.services.attempt_scoring import AttemptScorer
 from podium.services.clock import wall_clock_ms
 from podium.services.demo import DemoFeed, ensure_demo_competition
+from podium.services.demo_challenges import DemoAttempts, ensure_demo_challenges
 from podium.services.webhooks import WebhookDeliveryJob
 from podium.services.worker import ScoreWorker
 from podium.settings import Settings
@@ -80,11 +82,20 @@ def demo(
     database_url: DatabaseOption = None,
     tick: Annotated[float, typer.Option(min=0.5, help="Seconds between two demo ticks")] = 2.0,
 ) -> None:
-    """Serve Podium with a live demo competition: a price feed and ten models predicting it."""
+    """Serve Podium with live demo data: a price feed and ten models predicting it, and four
+    challenges with a collection and six players making attempts."""
     settings = load_cli_settings(host=host, port=port, database_url=database_url)
     with open_database(settings, migrate=True) as database:
         ensure_demo_competition(database, now_ms=wall_clock_ms(), tick_s=tick)
-        _serve(settings, database, [DemoFeed(database, tick_s=tick), _worker(settings, database)])
+        challenge_ids = ensure_demo_challenges(database, now_ms=wall_clock_ms())
+        attempts = DemoAttempts(
+            database,
+            challenge_ids=challenge_ids,
+            scorer=AttemptScorer.for_settings(settings),
+            tick_s=tick,
+        )
+        feed = DemoFeed(database, tick_s=tick)
+        _serve(settings, database, [feed, attempts, _worker(settings, database)])
 
 
 @app.command()
