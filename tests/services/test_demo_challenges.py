@@ -46,7 +46,9 @@ def test_demo_challenges_fill_their_leaderboards_and_the_collection(database: Da
             offset=0,
         )
         assert 3 <= len(board.standings) <= len(DEMO_PLAYERS)
-        assert [ranked.rank for ranked in board.standings][0] == 1
+        ranks = [ranked.rank for ranked in board.standings]
+        assert ranks[0] == 1
+        assert ranks == sorted(ranks)
         events = list_events(
             database,
             tenant_id=DEFAULT_TENANT,
