@@ -32,6 +32,7 @@ def tiny(monkeypatch: pytest.MonkeyPatch) -> None:
             history_high=20_000,
             load_seconds=1.0,
             load_connections=2,
+            attempts=40,
         ),
     )
 
@@ -46,7 +47,14 @@ def test_small_scale_check_run_measures_correct_results(tmp_path: Path) -> None:
     assert status == 0
     figures = json.loads(out.read_text())["figures"]
     scenarios = {figure["scenario"] for figure in figures}
-    assert scenarios == {"1 ingest", "2 cycle", "3 aggregation", "4 reads", "6 memory"}
+    assert scenarios == {
+        "1 ingest",
+        "2 cycle",
+        "3 aggregation",
+        "4 reads",
+        "5 attempts",
+        "6 memory",
+    }
     assert all(figure["median"] > 0 for figure in figures)
     names = {figure["name"] for figure in figures}
     assert "cycle time ratio 20,000 / 2,000 history" in names
