@@ -20,7 +20,19 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	@touch $@ $(VENV)/.installed
 
 install: $(VENV)/.installed
-install-dev: $(VENV)/.installed-dev
+install-dev: $(VENV)/.installed-dev browser
+
+## Debian's chromium for the browser tests (Playwright drives it; no browser is ever downloaded).
+## Outside CI a machine that cannot install it skips the browser tests; under CI=true they fail.
+CHROMIUM ?= /usr/bin/chromium
+browser:
+	@test -x $(CHROMIUM) || { \
+		echo "installing Debian's chromium for the browser tests"; \
+		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		{ $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+			$$SUDO apt-get install -y -qq --no-install-recommends chromium >/dev/null; } || \
+		{ [ "$$CI" != true ] || exit 1; echo "chromium not installed: browser tests will be skipped"; }; \
+	}
 
 ## Start API + score worker + web pages on ./podium.db with a live demo competition.
 run: install

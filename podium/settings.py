@@ -49,6 +49,9 @@ class Settings(BaseSettings):
         None, description="Competition the /reports routes show when none is named."
     )
     page_size_max: int = Field(1_000, ge=1, description="Cap on the `limit` of any listing.")
+    stream_poll_interval: float = Field(
+        2.0, gt=0, le=60, description="Seconds between two looks for new leaderboards by a stream."
+    )
     scorer_timeout_ms: int = Field(
         5_000,
         ge=10,

@@ -24,8 +24,10 @@ from podium.api.routes import (
     fair_play,
     health,
     ingest,
+    pages,
     reports,
     roster,
+    stream,
     webhooks,
 )
 from podium.services.clock import Clock, wall_clock_ms
@@ -45,6 +47,8 @@ ROUTERS = (
     challenge_events.router,
     collections.router,
     webhooks.router,
+    stream.router,
+    pages.router,
 )
 
 

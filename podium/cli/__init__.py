@@ -3,7 +3,16 @@
 Exit codes: 0 success; 1 a user error (a clear message, no traceback); 2 a usage error.
 """
 
-from podium.cli import database, keys, plugins, rescore, serving  # noqa: F401 - imported for their commands
+from podium.cli import (  # noqa: F401 - imported for their commands
+    database,
+    exporting,
+    importing,
+    keys,
+    leaderboards,
+    plugins,
+    rescore,
+    serving,
+)
 from podium.cli.app import app
 
 

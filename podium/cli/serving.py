@@ -20,12 +20,16 @@ from podium.cli.app import (
 )
 from podium.metrics import start_metrics_server
 from podium.services.api_keys import check_startup_access
+from podium.services.attempt_scoring import AttemptScorer
 from podium.services.clock import wall_clock_ms
 from podium.services.demo import DemoFeed, ensure_demo_competition
+from podium.services.demo_challenges import DemoAttempts, ensure_demo_challenges
 from podium.services.webhooks import WebhookDeliveryJob
 from podium.services.worker import ScoreWorker
 from podium.settings import Settings
 from podium.store.database import Database
+
+GRACEFUL_SHUTDOWN_S = 10
 
 
 def _serve(settings: Settings, database: Database, jobs: list[BackgroundJob]) -> None:
@@ -38,7 +42,15 @@ def _serve(settings: Settings, database: Database, jobs: list[BackgroundJob]) ->
         f"Podium on http://{settings.host}:{settings.port}  "
         f"(API docs at /docs, leaderboard at /reports/leaderboard; Ctrl-C stops)"
     )
-    uvicorn.run(application, host=settings.host, port=settings.port, log_config=None)
+    uvicorn.run(
+        application,
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        # Streams (GET /api/stream/leaderboards) never end by themselves: on Ctrl-C, wait this
+        # long for open requests, then close what is left so the server does stop.
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
+    )
 
 
 def _worker(settings: Settings, database: Database) -> ScoreWorker:
@@ -70,11 +82,20 @@ def demo(
     database_url: DatabaseOption = None,
     tick: Annotated[float, typer.Option(min=0.5, help="Seconds between two demo ticks")] = 2.0,
 ) -> None:
-    """Serve Podium with a live demo competition: a price feed and ten models predicting it."""
+    """Serve Podium with live demo data: a price feed and ten models predicting it, and four
+    challenges with a collection and six players making attempts."""
     settings = load_cli_settings(host=host, port=port, database_url=database_url)
     with open_database(settings, migrate=True) as database:
         ensure_demo_competition(database, now_ms=wall_clock_ms(), tick_s=tick)
-        _serve(settings, database, [DemoFeed(database, tick_s=tick), _worker(settings, database)])
+        challenge_ids = ensure_demo_challenges(database, now_ms=wall_clock_ms())
+        attempts = DemoAttempts(
+            database,
+            challenge_ids=challenge_ids,
+            scorer=AttemptScorer.for_settings(settings),
+            tick_s=tick,
+        )
+        feed = DemoFeed(database, tick_s=tick)
+        _serve(settings, database, [feed, attempts, _worker(settings, database)])
 
 
 @app.command()

@@ -4,6 +4,8 @@
   ``services.challenges.record_attempt``): first the fair-play check (a banned player or an
   attempt over a limit raises, and the attempt is rolled back, never stored), then event
   detection and the solve order of dynamic values.
+- ``submit_attempt`` is how an attempt enters Podium (the API route, the demo): the fair-play
+  pre-check, then ``record_attempt`` with those listeners.
 - ``fair_challenge_leaderboard`` is the public challenge leaderboard when fair play changes it
   (hidden or banned players, a freeze): computed from the attempts the reader may see, with
   the same strategies and tie rules as the stored standings, and cached per challenge revision.
@@ -23,10 +25,16 @@ from podium.domain.challenges import ScoringStrategy, Standing, standings
 from podium.domain.freeze import visible_before
 from podium.domain.timestamps import from_ms
 from podium.errors import NotFoundError
-from podium.schemas.challenges import LeaderboardOut, StandingOut
+from podium.schemas.challenges import AttemptCreate, LeaderboardOut, StandingOut
+from podium.services.attempt_scoring import AttemptScorer
 from podium.services.challenge_events import on_attempt_recorded
-from podium.services.challenges import AttemptListener, RecordedAttempt, outcome_of
-from podium.services.fair_play import enforce_attempt_rules
+from podium.services.challenges import (
+    AttemptListener,
+    RecordedAttempt,
+    outcome_of,
+    record_attempt,
+)
+from podium.services.fair_play import enforce_attempt_rules, precheck_attempt
 from podium.store.challenge_tables import ChallengeAttemptRow, ChallengeRow
 from podium.store.challenges import ChallengeRepository
 from podium.store.collection_tables import PlayerFlagsRow
@@ -39,6 +47,37 @@ def refuse_barred_attempt(session: Session, recorded: RecordedAttempt) -> None:
 
 
 ATTEMPT_LISTENERS: tuple[AttemptListener, ...] = (refuse_barred_attempt, on_attempt_recorded)
+
+
+def submit_attempt(
+    db: Database,
+    *,
+    tenant_id: str,
+    challenge_id: str,
+    spec: AttemptCreate,
+    scorer: AttemptScorer,
+    now_ms: int,
+    max_clock_skew_ms: int,
+) -> RecordedAttempt:
+    """Record one attempt with fair play and events: a banned player or an attempt over a limit
+    is refused before it is scored (no scorer time spent) and again, exactly, when it is stored."""
+    precheck_attempt(
+        db,
+        tenant_id=tenant_id,
+        challenge_id=challenge_id,
+        end_user_id=spec.end_user_id,
+        now_ms=now_ms,
+    )
+    return record_attempt(
+        db,
+        tenant_id=tenant_id,
+        challenge_id=challenge_id,
+        spec=spec,
+        scorer=scorer,
+        now_ms=now_ms,
+        max_clock_skew_ms=max_clock_skew_ms,
+        listeners=ATTEMPT_LISTENERS,
+    )
 
 
 _CACHE_SIZE = 256

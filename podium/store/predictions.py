@@ -193,6 +193,15 @@ class PredictionRepository:
         )
         return {status: int(count) for status, count in self.session.execute(statement)}
 
+    def count_by_model_status(self, competition_id: str, model_id: str) -> dict[str, int]:
+        statement = (
+            select(PredictionRow.status, func.count())
+            .where(PredictionRow.competition_id == competition_id)
+            .where(PredictionRow.model_id == model_id)
+            .group_by(PredictionRow.status)
+        )
+        return {status: int(count) for status, count in self.session.execute(statement)}
+
     def listing(
         self, where: PredictionFilter, *, limit: int, offset: int
     ) -> list[tuple[PredictionRow, ParamRow]]:
@@ -207,6 +216,27 @@ class PredictionRepository:
             .order_by(PredictionRow.performed_at.desc(), PredictionRow.pk.desc())
             .limit(limit)
             .offset(offset)
+        )
+        return [(prediction, param) for prediction, param in self.session.execute(statement)]
+
+    def count(self, where: PredictionFilter) -> int:
+        statement = self._filtered(select(func.count()).select_from(PredictionRow), where)
+        return int(self.session.scalar(statement) or 0)
+
+    def after_pk(
+        self, where: PredictionFilter, *, after: int, limit: int
+    ) -> list[tuple[PredictionRow, ParamRow]]:
+        """Predictions in storage order after primary key ``after``: a full export, page by page."""
+        statement = (
+            self._filtered(select(PredictionRow, ParamRow), where)
+            .join(
+                ParamRow,
+                (ParamRow.competition_id == PredictionRow.competition_id)
+                & (ParamRow.id == PredictionRow.param_id),
+            )
+            .where(PredictionRow.pk > after)
+            .order_by(PredictionRow.pk)
+            .limit(limit)
         )
         return [(prediction, param) for prediction, param in self.session.execute(statement)]
 

@@ -32,9 +32,8 @@ from podium.schemas.challenges import (
     StandingOut,
 )
 from podium.services import challenges as service
-from podium.services.attempt_hooks import ATTEMPT_LISTENERS, fair_challenge_leaderboard
+from podium.services.attempt_hooks import fair_challenge_leaderboard, submit_attempt
 from podium.services.attempt_scoring import AttemptScorer
-from podium.services.fair_play import precheck_attempt
 from podium.settings import Settings
 
 router = APIRouter(prefix="/api/challenges", tags=["challenges"])
@@ -132,15 +131,8 @@ def record_attempt(
     principal: IngestDep,
 ) -> AttemptOut:
     """Score the attempt now; the response has its score and the player's new rank."""
-    # Fair play: a banned player or an attempt over a limit is refused before it is scored.
-    precheck_attempt(
-        db,
-        tenant_id=principal.tenant_id,
-        challenge_id=challenge_id,
-        end_user_id=spec.end_user_id,
-        now_ms=now_ms,
-    )
-    recorded = service.record_attempt(
+    # Fair play and events: podium.services.attempt_hooks.
+    recorded = submit_attempt(
         db,
         tenant_id=principal.tenant_id,
         challenge_id=challenge_id,
@@ -148,7 +140,6 @@ def record_attempt(
         scorer=scorer,
         now_ms=now_ms,
         max_clock_skew_ms=round(settings.max_clock_skew * 1000),
-        listeners=ATTEMPT_LISTENERS,  # fair play and events (podium.services.attempt_hooks)
     )
     return AttemptOut.from_row(recorded.attempt, rank=recorded.rank)
 
