@@ -86,9 +86,7 @@ def check_collection_scorer_sandboxed(
 ) -> dict[str, Any]:
     """Load the plugin in a sandbox worker and validate its config there; the config with
     defaults, or ``PluginError`` / ``PluginConfigError`` as the registry raises them."""
-    future = sandbox._running_pool().schedule(
-        _check_in_worker, args=(spec, dict(config)), timeout=timeout_s
-    )
+    future = sandbox.schedule(_check_in_worker, (spec, dict(config)), timeout_s=timeout_s)
     try:
         outcome, value, problems = future.result(timeout=timeout_s + _GRACE_S)
     except concurrent.futures.TimeoutError:
@@ -116,8 +114,8 @@ def score_collection_sandboxed(
     *,
     timeout_s: float,
 ) -> float:
-    future = sandbox._running_pool().schedule(
-        _score_in_worker, args=(spec, dict(config), bests, dict(ctx)), timeout=timeout_s
+    future = sandbox.schedule(
+        _score_in_worker, (spec, dict(config), bests, dict(ctx)), timeout_s=timeout_s
     )
     try:
         succeeded, score, reason = future.result(timeout=timeout_s + _GRACE_S)
