@@ -49,21 +49,11 @@ class ScorerFailedError(Exception):
         self.timed_out = timed_out
 
 
-_instances: dict[str, ScorerProtocol] = {}
-_instances_lock = threading.Lock()
-
-
 def _scorer(spec: str) -> ScorerProtocol:
     """The plugin named ``spec``, loaded once per process."""
     from podium.plugins import SCORERS  # the worker imports plugins lazily, on first use
 
-    with _instances_lock:
-        found = _instances.get(spec)
-        if found is None:
-            loaded = SCORERS.find(spec)
-            instance: Any = loaded() if isinstance(loaded, type) else loaded
-            _instances[spec] = found = instance
-        return found
+    return SCORERS.shared(spec)
 
 
 def score_here(
