@@ -14,6 +14,10 @@ Run from the repository root::
 
     python -m bench.attempts                 # defaults: 2000 attempts, 4 clients
     python -m bench.attempts --attempts 500 --clients 2 --database-url postgresql+psycopg://...
+
+or as scenario 5 of the harness (``scenario`` below; ``Scale.attempts`` POSTs per mode)::
+
+    python -m bench --scenario attempts --backend both --check
 """
 
 from __future__ import annotations
@@ -35,6 +39,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+
+from bench.run import Figure, Run, check
 
 SCORER = "bench.attempts:BenchScorer"
 
@@ -105,6 +111,7 @@ def serving(database_url: str, *, sandboxed: bool) -> Iterator[str]:
         **os.environ,
         "PODIUM_SCORER_SANDBOX": "true" if sandboxed else "false",
         "PODIUM_LOG_LEVEL": "WARNING",
+        "PODIUM_WRITE_RATE_LIMIT": "0",  # the clients post far more than 600 a minute
         "PYTHONPATH": str(Path.cwd()),
     }
     process = subprocess.Popen(
@@ -146,6 +153,7 @@ CUSTOM = {
     "scoring_config": {"weight": 5.0},
 }
 BUILT_IN = {"name": "bench", "scoring_strategy": "fastest"}
+WARM_UP = 20  # attempts posted before the clock starts
 
 
 def bench_http(
@@ -180,7 +188,8 @@ def bench_http(
                     assert response.json()["score"] is not None or not custom
             return latencies
 
-        post_all(bodies[:20])  # warm-up: connections, the scorer pool
+        warm_up = bodies[:WARM_UP]
+        post_all(warm_up)  # warm-up: connections, the scorer pool
         shares = [bodies[i::clients] for i in range(clients)]
         started = time.perf_counter()
         with ThreadPoolExecutor(clients) as pool:
@@ -189,12 +198,74 @@ def bench_http(
         with httpx.Client(base_url=url, timeout=60) as reader:
             board = reader.get(f"/api/challenges/{challenge_id}/leaderboard?limit=10")
             board.raise_for_status()
+    stored, scored = _stored(database_url, challenge_id)
     latencies.sort()
     return {
         "per_s": attempts / elapsed,
         "p50_ms": statistics.median(latencies) * 1000,
         "p99_ms": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000,
+        "posted": len(warm_up) + attempts,
+        "stored": stored,
+        "scored": scored,
     }
+
+
+def _stored(database_url: str, challenge_id: str) -> tuple[int, int]:
+    """Attempts the store holds for the challenge, and how many of them carry a score."""
+    from sqlalchemy import func, select
+
+    from podium.store.challenge_tables import ChallengeAttemptRow
+    from podium.store.database import Database
+
+    with Database(database_url) as database, database.read() as session:
+        stored, scored = session.execute(
+            select(func.count(), func.count(ChallengeAttemptRow.score)).where(
+                ChallengeAttemptRow.challenge_id == challenge_id
+            )
+        ).one()
+    return int(stored), int(scored)
+
+
+MODES = (
+    ("built-in", BUILT_IN, True),
+    ("plugin in-process", CUSTOM, False),
+    ("plugin sandboxed", CUSTOM, True),
+)
+
+
+def scenario(run: Run) -> list[Figure]:
+    """Scenario 5 of ``python -m bench``: scorer alone and POSTs, on ``run.backend``.
+
+    Each mode gets a fresh store and server; with ``run.check``, every posted attempt must be
+    stored once and scored (timings are never checked).
+    """
+    attempts = run.scale.attempts
+    figures: list[Figure] = []
+    for sandboxed in (False, True):
+        mode = "sandboxed" if sandboxed else "in-process"
+        samples = [bench_scorer(attempts * 5, sandboxed=sandboxed) for _ in range(run.repeat)]
+        figures.append(run.figure("5 attempts", f"scorer alone, {mode}", "att/s", samples, SCORER))
+    for index, (mode, challenge, sandboxed) in enumerate(MODES):
+        results = []
+        for repeat in range(run.repeat):
+            url = run.store(f"attempts_{index}_{repeat}")
+            result = bench_http(url, attempts, 4, 300, sandboxed=sandboxed, challenge=challenge)
+            check(
+                result["stored"] == result["posted"],
+                f"{mode}: {result['posted']} attempts posted, {result['stored']} stored",
+            )
+            check(
+                challenge is BUILT_IN or result["scored"] == result["posted"],
+                f"{mode}: {result['posted']} attempts posted, {result['scored']} scored",
+            )
+            results.append(result)
+        note = f"{attempts} POSTs by 4 clients"
+        figures += [
+            run.figure("5 attempts", f"POST {mode}", "att/s", [r["per_s"] for r in results], note),
+            run.figure("5 attempts", f"POST {mode} p50", "ms", [r["p50_ms"] for r in results]),
+            run.figure("5 attempts", f"POST {mode} p99", "ms", [r["p99_ms"] for r in results]),
+        ]
+    return figures
 
 
 def main(argv: list[str] | None = None) -> None:

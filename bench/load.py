@@ -8,13 +8,16 @@ default ``postgresql+psycopg://postgres@127.0.0.1:5432/test``), starts ``--api-p
 a fixed time (or until the request budget is spent) ``--clients`` threads (spread over the API
 processes) send a mix of requests with keys of the right roles:
 
-- 30 % ingest: a batch of 50 predictions with fresh ids (all already due, so the workers score
+- 25 % ingest: a batch of 50 predictions with fresh ids (all already due, so the workers score
   them while the load runs),
 - 10 % ingest retries: a batch already sent, which must be stored as duplicates only,
-- 60 % reads: the leaderboard (with ``If-None-Match``), a page of predictions, score history.
+- 15 % challenge attempts: ``POST /api/challenges/{id}/attempts`` on a ``fastest`` challenge
+  the script creates, by one of 200 players, each with its own ``workflow_run_id``,
+- 50 % reads: the leaderboard (with ``If-None-Match``), a page of predictions, score history.
 
 Then it stops everything, lets the workers finish, and checks the data: every accepted
-prediction is stored exactly once, every one is scored, and the roll-ups count each score once.
+prediction is stored exactly once, every one is scored, and the roll-ups count each score once;
+every accepted attempt is stored exactly once.
 It prints throughput, latency percentiles per kind and the error count (must be 0).
 """
 
@@ -36,13 +39,16 @@ import httpx
 from sqlalchemy import create_engine, func, select, text
 
 from podium.domain.access import Role
+from podium.schemas.challenges import ChallengeCreate
 from podium.schemas.competitions import CompetitionCreate
 from podium.schemas.ingest import TruthIn
 from podium.schemas.roster import ModelIn, ParamIn, PlayerIn
 from podium.services import api_keys, ingest
+from podium.services.challenges import create_challenge
 from podium.services.clock import wall_clock_ms
 from podium.services.competitions import create_competition
 from podium.store import migrator
+from podium.store.challenge_tables import ChallengeAttemptRow
 from podium.store.database import Database
 from podium.store.tables import PredictionRow, ScoreTotalRow
 
@@ -55,6 +61,7 @@ PARAMS = 4
 BATCH = 50
 MINUTE_MS = 60_000
 GRID_MINUTES = 24 * 60  # truths every minute over the last day
+CHALLENGE_PLAYERS = 200
 
 
 @dataclass
@@ -62,6 +69,7 @@ class Tally:
     latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     errors: list[str] = field(default_factory=list)
     accepted_ids: set[str] = field(default_factory=set)
+    accepted_attempts: set[str] = field(default_factory=set)  # their workflow_run_id
     stored: int = 0
     duplicates: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -76,7 +84,8 @@ def fresh_database() -> str:
     return ADMIN_URL.rsplit("/", 1)[0] + f"/{DATABASE}"
 
 
-def prepare(db: Database, now_ms: int) -> dict[str, str]:
+def prepare(db: Database, now_ms: int) -> tuple[dict[str, str], str]:
+    """The API keys by role, and the id of the challenge the attempts go to."""
     migrator.upgrade(db.engine)
     create_competition(
         db,
@@ -104,6 +113,12 @@ def prepare(db: Database, now_ms: int) -> dict[str, str]:
         params=[ParamIn(id=f"x{j}") for j in range(PARAMS)],
         now_ms=now_ms,
     )
+    challenge = create_challenge(
+        db,
+        tenant_id="default",
+        spec=ChallengeCreate(name="Load challenge", scoring_strategy="fastest"),
+        now_ms=now_ms,
+    )
     start = now_ms - GRID_MINUTES * MINUTE_MS
     ingest.ingest_truths(
         db,
@@ -115,10 +130,11 @@ def prepare(db: Database, now_ms: int) -> dict[str, str]:
         ],
         max_rows=PARAMS * GRID_MINUTES,
     )
-    return {
+    keys = {
         role.value: api_keys.create_key(db, role=role, tenant_id="default", now_ms=now_ms).token
         for role in (Role.INGEST, Role.READ)
     }
+    return keys, challenge.id
 
 
 def free_port() -> int:
@@ -171,10 +187,21 @@ def prediction_batch(rng: random.Random, client_id: int, seq: int, now_ms: int) 
     return {"predictions": rows}
 
 
+def attempt_body(rng: random.Random, client_id: int, seq: int) -> dict[str, Any]:
+    return {
+        "end_user_id": f"u{rng.randrange(CHALLENGE_PLAYERS)}",
+        "workflow_run_id": f"c{client_id}-a{seq}",
+        "succeeded": rng.random() < 0.7,
+        "tokens_total": rng.randint(100, 5000),
+        "elapsed_ms": rng.randint(200, 60_000),
+    }
+
+
 def client_loop(
     client_id: int,
     base: str,
     keys: dict[str, str],
+    challenge_id: str,
     stop_at: float,
     budget: list[int],
     tally: Tally,
@@ -194,13 +221,17 @@ def client_loop(
                 budget[0] -= 1
             roll = rng.random()
             started = time.perf_counter()
-            if roll < 0.3 or (roll < 0.4 and not sent):
+            if roll < 0.25 or (roll < 0.35 and not sent):
                 kind, batch = "ingest", prediction_batch(rng, client_id, seq, now_ms)
                 seq += 1
                 response = writer.post("/api/competitions/load/predictions", json=batch)
-            elif roll < 0.4:
+            elif roll < 0.35:
                 kind, batch = "ingest retry", rng.choice(sent)
                 response = writer.post("/api/competitions/load/predictions", json=batch)
+            elif roll < 0.5:
+                kind, attempt = "attempt", attempt_body(rng, client_id, seq)
+                seq += 1
+                response = writer.post(f"/api/challenges/{challenge_id}/attempts", json=attempt)
             elif roll < 0.7:
                 kind = "leaderboard"
                 response = reader.get(
@@ -223,8 +254,10 @@ def client_loop(
             elapsed = time.perf_counter() - started
             with tally.lock:
                 tally.latencies[kind].append(elapsed)
-                if response.status_code not in (200, 304):
+                if response.status_code not in (200, 201, 304):
                     tally.errors.append(f"{kind}: {response.status_code} {response.text[:200]}")
+                elif kind == "attempt":
+                    tally.accepted_attempts.add(attempt["workflow_run_id"])
                 elif kind.startswith("ingest"):
                     body = response.json()
                     tally.stored += body["stored"]
@@ -244,7 +277,7 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
-def check_data(db: Database, tally: Tally, deadline_s: float) -> dict[str, int]:
+def check_data(db: Database, tally: Tally, challenge_id: str, deadline_s: float) -> dict[str, int]:
     """Every accepted prediction stored once and, once the workers catch up, scored once."""
     deadline = time.monotonic() + deadline_s
     while True:
@@ -265,6 +298,14 @@ def check_data(db: Database, tally: Tally, deadline_s: float) -> dict[str, int]:
             ).all()
         )
         counted = session.scalar(select(func.coalesce(func.sum(ScoreTotalRow.count), 0)))
+        attempt_runs = list(
+            session.scalars(
+                select(ChallengeAttemptRow.workflow_run_id).where(
+                    ChallengeAttemptRow.challenge_id == challenge_id
+                )
+            )
+        )
+    stored_attempts = {run for run in attempt_runs if run is not None}
     found = {
         "accepted": len(tally.accepted_ids),
         "stored": len(stored_ids),
@@ -273,6 +314,8 @@ def check_data(db: Database, tally: Tally, deadline_s: float) -> dict[str, int]:
         "scored": int(statuses.get("SCORED", 0)),
         "pending": int(statuses.get("PENDING", 0)),
         "rollup_count": int(counted or 0),
+        "attempts_accepted": len(tally.accepted_attempts),
+        "attempts_stored": len(attempt_runs),
     }
     problems = []
     if found["stored_not_accepted"] or found["accepted_not_stored"]:
@@ -283,6 +326,8 @@ def check_data(db: Database, tally: Tally, deadline_s: float) -> dict[str, int]:
         problems.append(f"{found['pending']} predictions left unscored")
     if found["rollup_count"] != found["scored"]:
         problems.append("roll-ups do not count each score exactly once")
+    if stored_attempts != tally.accepted_attempts or len(attempt_runs) != len(stored_attempts):
+        problems.append("stored attempts differ from accepted attempts (or one is stored twice)")
     tally.errors.extend(f"data check: {problem}" for problem in problems)
     return found
 
@@ -298,7 +343,7 @@ def main() -> None:
     url = fresh_database()
     db = Database(url)
     now_ms = wall_clock_ms()
-    keys = prepare(db, now_ms)
+    keys, challenge_id = prepare(db, now_ms)
     ports = [free_port() for _ in range(args.api_processes)]
     bases = [f"http://127.0.0.1:{port}" for port in ports]
     servers = [start(url, "serve", "--no-worker", "--port", str(port)) for port in ports]
@@ -316,6 +361,7 @@ def main() -> None:
                     index,
                     bases[index % len(bases)],
                     keys,
+                    challenge_id,
                     began + args.seconds,
                     budget,
                     tally,
@@ -329,7 +375,7 @@ def main() -> None:
         for thread in threads:
             thread.join()
         elapsed = time.monotonic() - began
-        found = check_data(db, tally, deadline_s=120)
+        found = check_data(db, tally, challenge_id, deadline_s=120)
     finally:
         for process in [*servers, *workers]:
             process.terminate()
@@ -360,7 +406,8 @@ def main() -> None:
     )
     print(
         "data check: {accepted} accepted = {stored} stored, {scored} scored, {pending} pending, "
-        "roll-ups count {rollup_count}".format(**found)
+        "roll-ups count {rollup_count}; {attempts_accepted} attempts accepted = "
+        "{attempts_stored} stored".format(**found)
     )
     for error in tally.errors[:10]:
         print("error:", error)

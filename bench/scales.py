@@ -17,6 +17,7 @@ class Scale:
     history_high: int  # ...and the long one; the cycle's cost ratio between the two is the headline
     load_seconds: float  # duration of each read load run (scenario 4)
     load_connections: int
+    attempts: int  # challenge attempts POSTed per mode (scenario 5)
 
 
 SCALES = {
@@ -31,6 +32,7 @@ SCALES = {
         history_high=100_000,
         load_seconds=1.0,
         load_connections=8,
+        attempts=500,
     ),
     "medium": Scale(
         name="medium",
@@ -43,6 +45,7 @@ SCALES = {
         history_high=1_000_000,
         load_seconds=10.0,
         load_connections=16,
+        attempts=2_000,
     ),
     "large": Scale(
         name="large",
@@ -55,5 +58,6 @@ SCALES = {
         history_high=10_000_000,
         load_seconds=10.0,
         load_connections=16,
+        attempts=2_000,
     ),
 }

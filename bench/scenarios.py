@@ -7,6 +7,7 @@ A scenario is a callable ``(Run) -> list[Figure]`` (``bench/run.py``): it measur
 
 from __future__ import annotations
 
+from bench import attempts
 from bench.aggregation import aggregation
 from bench.cycle import score_cycle
 from bench.ingest_http import ingest
@@ -18,6 +19,5 @@ SCENARIOS: dict[str, Scenario] = {
     "cycle": score_cycle,  # 2 and 6: score cycle, short vs long history; worker peak RSS
     "aggregation": aggregation,  # 3 and 6: windowed aggregation vs DuckDB; worker peak RSS
     "reads": reads,  # 4: report endpoints under load
-    # 5: challenge attempts live in bench/attempts.py (`python -m bench.attempts`); to run them
-    # here too, add:  "attempts": attempts.scenario,  with a `scenario(run: Run) -> list[Figure]`.
+    "attempts": attempts.scenario,  # 5: challenge attempts, in-process vs sandboxed plugin
 }

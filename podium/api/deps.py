@@ -13,6 +13,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from podium.api.access import AccessControl
 from podium.domain.access import Principal, Role
+from podium.errors import InvalidInputError
 from podium.services.clock import Clock
 from podium.services.competitions import resolve_competition_id
 from podium.settings import Settings
@@ -93,3 +94,14 @@ def get_report_competition(
 
 ReportCompetitionDep = Annotated[str, Depends(get_report_competition)]
 """The competition a ``/reports`` route is about; the read role is checked on the way."""
+
+
+Limit = Annotated[int, Query(ge=1, description="At most PODIUM_PAGE_SIZE_MAX.")]
+Offset = Annotated[int, Query(ge=0)]
+
+
+def capped_limit(limit: int, settings: Settings) -> int:
+    """``limit`` of a listing, refused (422 naming it) above ``PODIUM_PAGE_SIZE_MAX``."""
+    if limit > settings.page_size_max:
+        raise InvalidInputError.for_field("limit", f"must be at most {settings.page_size_max}")
+    return limit

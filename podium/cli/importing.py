@@ -1,4 +1,4 @@
-"""``podium import predictions FILE``: predictions from CSV or JSON lines, row by row.
+"""``podium import predictions|observations|truths FILE``: CSV or JSON lines, row by row.
 
 Exit codes: 0 when every row was stored or already stored; 1 when some row was rejected (the
 others are stored all the same) or the file cannot be read.
@@ -22,20 +22,25 @@ app.add_typer(import_app, name="import")
 
 SHOWN_REJECTIONS = 20
 
+FileArgument = Annotated[
+    Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="CSV or JSON lines")
+]
+CompetitionOption = Annotated[str, typer.Option("--competition", "-c", help="Competition id")]
+FormatOption = Annotated[
+    imports.FileFormat | None,
+    typer.Option("--format", help="csv or jsonl [default: from the file's suffix]"),
+]
+BatchSizeOption = Annotated[
+    int, typer.Option(min=1, max=1_000_000, help="Rows sent to the store per transaction")
+]
+
 
 @import_app.command("predictions")
 def import_predictions(
-    file: Annotated[
-        Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="CSV or JSON lines")
-    ],
-    competition: Annotated[str, typer.Option("--competition", "-c", help="Competition id")],
-    file_format: Annotated[
-        imports.FileFormat | None,
-        typer.Option("--format", help="csv or jsonl [default: from the file's suffix]"),
-    ] = None,
-    batch_size: Annotated[
-        int, typer.Option(min=1, max=1_000_000, help="Rows sent to the store per transaction")
-    ] = 5_000,
+    file: FileArgument,
+    competition: CompetitionOption,
+    file_format: FormatOption = None,
+    batch_size: BatchSizeOption = 5_000,
     database_url: DatabaseOption = None,
     quiet: QuietOption = False,
     json_output: JsonOption = False,
@@ -44,6 +49,75 @@ def import_predictions(
 
     Safe to re-run: rows already stored are counted as duplicates and not stored again.
     """
+    _import(
+        imports.PREDICTIONS,
+        file,
+        competition,
+        file_format,
+        batch_size,
+        database_url,
+        quiet,
+        json_output,
+    )
+
+
+@import_app.command("observations")
+def import_observations(
+    file: FileArgument,
+    competition: CompetitionOption,
+    file_format: FormatOption = None,
+    batch_size: BatchSizeOption = 5_000,
+    database_url: DatabaseOption = None,
+    quiet: QuietOption = False,
+    json_output: JsonOption = False,
+) -> None:
+    """Validate and store observations (asset, ts, value); rejected rows are listed.
+
+    Safe to re-run: points already stored with the same value are counted as duplicates; a
+    different value for a stored asset and ts is rejected, never overwritten.
+    """
+    _import(
+        imports.OBSERVATIONS,
+        file,
+        competition,
+        file_format,
+        batch_size,
+        database_url,
+        quiet,
+        json_output,
+    )
+
+
+@import_app.command("truths")
+def import_truths(
+    file: FileArgument,
+    competition: CompetitionOption,
+    file_format: FormatOption = None,
+    batch_size: BatchSizeOption = 5_000,
+    database_url: DatabaseOption = None,
+    quiet: QuietOption = False,
+    json_output: JsonOption = False,
+) -> None:
+    """Validate and store explicit truths (param_id, ts, value); rejected rows are listed.
+
+    Safe to re-run: truths already stored with the same value are counted as duplicates; a
+    different value for a stored param and ts is rejected, never overwritten.
+    """
+    _import(
+        imports.TRUTHS, file, competition, file_format, batch_size, database_url, quiet, json_output
+    )
+
+
+def _import(
+    kind: imports.RowKind,
+    file: Path,
+    competition: str,
+    file_format: imports.FileFormat | None,
+    batch_size: int,
+    database_url: str | None,
+    quiet: bool,
+    json_output: bool,
+) -> None:
     settings = load_cli_settings(database_url=database_url)
     fmt = imports.file_format(file, file_format)
     total = imports.count_rows(file, fmt)
@@ -53,10 +127,11 @@ def import_predictions(
             f"importing {file.name}", total=total, enabled=not (quiet or json_output)
         ) as advance,
     ):
-        summary = imports.import_predictions(
+        summary = imports.import_rows(
             database,
+            kind,
             competition_id=competition,
-            rows=imports.read_rows(file, fmt),
+            rows=imports.read_rows(file, fmt, kind),
             now_ms=wall_clock_ms(),
             batch_size=min(batch_size, settings.ingest_max_rows),
             max_clock_skew_ms=round(settings.max_clock_skew * 1000),

@@ -8,7 +8,6 @@ a finite ``score`` (negative ones clamped to 0); a timeout, a crash, an exceptio
 from __future__ import annotations
 
 import concurrent.futures
-import threading
 from collections.abc import Mapping
 from typing import Any
 
@@ -25,20 +24,12 @@ from podium.plugins.sandbox import ScorerFailedError, ScorerSandbox
 
 _GRACE_S = 30.0
 _GROUP = "podium.collection_scorers"
-_instances: dict[str, CollectionScorerProtocol] = {}
-_lock = threading.Lock()
 
 
-def _collection_scorer(spec: str) -> CollectionScorerProtocol:
-    from podium.plugins import COLLECTION_SCORERS
+def _loaded(spec: str) -> CollectionScorerProtocol:
+    from podium.plugins import COLLECTION_SCORERS  # imported lazily, on first use
 
-    with _lock:
-        found = _instances.get(spec)
-        if found is None:
-            loaded = COLLECTION_SCORERS.find(spec)
-            instance: Any = loaded() if isinstance(loaded, type) else loaded
-            _instances[spec] = found = instance
-        return found
+    return COLLECTION_SCORERS.shared(spec)
 
 
 def score_collection_here(
@@ -47,7 +38,7 @@ def score_collection_here(
     bests: list[ChallengeBest],
     ctx: CollectionScoringContext,
 ) -> float:
-    result = _collection_scorer(spec).score(bests, dict(config), ctx)
+    result = _loaded(spec).score(bests, dict(config), ctx)
     score, _details = read_scoring_result(result)
     return score
 
@@ -86,9 +77,7 @@ def check_collection_scorer_sandboxed(
 ) -> dict[str, Any]:
     """Load the plugin in a sandbox worker and validate its config there; the config with
     defaults, or ``PluginError`` / ``PluginConfigError`` as the registry raises them."""
-    future = sandbox._running_pool().schedule(
-        _check_in_worker, args=(spec, dict(config)), timeout=timeout_s
-    )
+    future = sandbox.schedule(_check_in_worker, (spec, dict(config)), timeout_s=timeout_s)
     try:
         outcome, value, problems = future.result(timeout=timeout_s + _GRACE_S)
     except concurrent.futures.TimeoutError:
@@ -116,8 +105,8 @@ def score_collection_sandboxed(
     *,
     timeout_s: float,
 ) -> float:
-    future = sandbox._running_pool().schedule(
-        _score_in_worker, args=(spec, dict(config), bests, dict(ctx)), timeout=timeout_s
+    future = sandbox.schedule(
+        _score_in_worker, (spec, dict(config), bests, dict(ctx)), timeout_s=timeout_s
     )
     try:
         succeeded, score, reason = future.result(timeout=timeout_s + _GRACE_S)

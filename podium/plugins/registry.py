@@ -20,6 +20,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import re
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from importlib.metadata import EntryPoint, entry_points
@@ -33,6 +34,8 @@ T = TypeVar("T")
 
 _DOTTED = r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*"
 _MODULE_ATTR = re.compile(rf"^(?P<module>{_DOTTED}):(?P<attr>{_DOTTED})$")
+_shared: dict[tuple[str, str], object] = {}
+_shared_lock = threading.Lock()
 
 
 def load_module_attr(spec: str, *, kind: str = "plugin", group: str = "") -> object:
@@ -130,6 +133,17 @@ class PluginKind(Generic[T]):
                 f"{self.kind} {spec!r} is not usable: {complaint}", plugin=spec, group=self.group
             )
         return found
+
+    def shared(self, spec: str) -> T:
+        """The plugin for plugins configured per call (scorers): a class instantiated without
+        arguments, or the callable itself; loaded and made once per process."""
+        with _shared_lock:
+            found = _shared.get((self.group, spec))
+            if found is None:
+                loaded = self.find(spec)
+                found = loaded() if inspect.isclass(loaded) else loaded
+                _shared[(self.group, spec)] = found
+            return cast(T, found)
 
     def validate_config(self, spec: str, config: Mapping[str, Any] | None) -> dict[str, Any]:
         """The configuration with defaults filled in, or ``PluginConfigError`` naming keys."""

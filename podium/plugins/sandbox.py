@@ -22,8 +22,8 @@ import json
 import multiprocessing
 import resource
 import threading
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 import pebble
 
@@ -49,21 +49,11 @@ class ScorerFailedError(Exception):
         self.timed_out = timed_out
 
 
-_instances: dict[str, ScorerProtocol] = {}
-_instances_lock = threading.Lock()
-
-
 def _scorer(spec: str) -> ScorerProtocol:
     """The plugin named ``spec``, loaded once per process."""
     from podium.plugins import SCORERS  # the worker imports plugins lazily, on first use
 
-    with _instances_lock:
-        found = _instances.get(spec)
-        if found is None:
-            loaded = SCORERS.find(spec)
-            instance: Any = loaded() if isinstance(loaded, type) else loaded
-            _instances[spec] = found = instance
-        return found
+    return SCORERS.shared(spec)
 
 
 def score_here(
@@ -111,6 +101,9 @@ def _limit_memory(limit_bytes: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (limit_bytes, limit_bytes))
 
 
+_T = TypeVar("_T")
+
+
 class ScorerSandbox:
     """A pool of scorer worker processes, started on first use."""
 
@@ -133,6 +126,14 @@ class ScorerSandbox:
                 )
             return self._pool
 
+    def schedule(
+        self, function: Callable[..., _T], args: tuple[Any, ...], *, timeout_s: float
+    ) -> pebble.ProcessFuture[_T]:
+        """Run ``function(*args)`` in a worker (the pool starts on first use); the worker is
+        killed and replaced when it takes more than ``timeout_s``. ``function`` must be a
+        module-level callable, its arguments and result picklable."""
+        return self._running_pool().schedule(function, args=args, timeout=timeout_s)
+
     def score(
         self,
         spec: str,
@@ -143,8 +144,8 @@ class ScorerSandbox:
         timeout_s: float,
     ) -> Scored:
         """The plugin's score in a worker, or ``ScorerFailedError`` saying why there is none."""
-        future = self._running_pool().schedule(
-            _score_in_worker, args=(spec, dict(config), dict(metrics), dict(ctx)), timeout=timeout_s
+        future = self.schedule(
+            _score_in_worker, (spec, dict(config), dict(metrics), dict(ctx)), timeout_s=timeout_s
         )
         try:
             succeeded, scored, reason = future.result(timeout=timeout_s + _GRACE_S)
@@ -169,9 +170,7 @@ class ScorerSandbox:
         Raises ``PluginError`` (it does not load: an import error, an import that hangs or kills
         its process) or ``PluginConfigError`` (naming the keys), like the registry does.
         """
-        future = self._running_pool().schedule(
-            _check_in_worker, args=(spec, dict(config)), timeout=timeout_s
-        )
+        future = self.schedule(_check_in_worker, (spec, dict(config)), timeout_s=timeout_s)
         try:
             outcome, value, problems = future.result(timeout=timeout_s + _GRACE_S)
         except concurrent.futures.TimeoutError:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import math
-import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,6 +22,7 @@ from podium.schemas.roster import ModelIn, ParamIn, PlayerIn
 from podium.services import ingest
 from podium.services.clock import Clock, wall_clock_ms
 from podium.services.competitions import create_competition
+from podium.services.jobs import ThreadJob
 from podium.store.competitions import CompetitionRepository
 from podium.store.database import Database
 from podium.store.ground_truth import GroundTruthRepository
@@ -122,8 +122,10 @@ class _PricePath:
             del self.points[old]
 
 
-class DemoFeed:
+class DemoFeed(ThreadJob):
     """The background job publishing prices and predictions every tick."""
+
+    thread_name = "podium-demo-feed"
 
     def __init__(
         self, db: Database, *, tick_s: float = 2.0, seed: int = 7, clock: Clock = wall_clock_ms
@@ -132,8 +134,7 @@ class DemoFeed:
         self.tick_ms = max(1, round(tick_s * 1000))
         self.seed = seed
         self.clock = clock
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        super().__init__()
         self._paths: dict[str, _PricePath] = {}
         self._rng = np.random.default_rng(seed + 1)
 
@@ -204,16 +205,3 @@ class DemoFeed:
             except Exception:
                 log.exception("demo feed failed to publish tick %d", next_tick)
             next_tick = max(next_tick + self.tick_ms, self._tick_of(self.clock()))
-
-    def start(self) -> None:
-        self._stop.clear()
-        self._thread = threading.Thread(
-            target=self.run_forever, name="podium-demo-feed", daemon=True
-        )
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(10)
-            self._thread = None

@@ -9,7 +9,6 @@ the way. Attempts go through ``submit_attempt``, exactly as ``POST /api/challeng
 from __future__ import annotations
 
 import logging
-import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,6 +24,7 @@ from podium.services.attempt_scoring import AttemptScorer
 from podium.services.challenges import create_challenge, list_challenges
 from podium.services.clock import Clock, wall_clock_ms
 from podium.services.collections import create_collection, list_collections
+from podium.services.jobs import ThreadJob
 from podium.store.database import Database
 
 log = logging.getLogger(__name__)
@@ -107,8 +107,10 @@ class _Simulated:
     skill: float
 
 
-class DemoAttempts:
+class DemoAttempts(ThreadJob):
     """The background job making one simulated attempt every tick."""
+
+    thread_name = "podium-demo-attempts"
 
     def __init__(
         self,
@@ -127,8 +129,7 @@ class DemoAttempts:
         self.clock = clock
         self._rng = np.random.default_rng(seed)
         self._players = [_Simulated(user, skill) for user, skill in DEMO_PLAYERS]
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        super().__init__()
 
     def attempt(self) -> AttemptCreate:
         """A simulated attempt of a random player (not yet sent)."""
@@ -165,16 +166,3 @@ class DemoAttempts:
                 self.step()
             except Exception:
                 log.exception("demo attempt failed")
-
-    def start(self) -> None:
-        self._stop.clear()
-        self._thread = threading.Thread(
-            target=self.run_forever, name="podium-demo-attempts", daemon=True
-        )
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(10)
-            self._thread = None

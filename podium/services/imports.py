@@ -1,30 +1,34 @@
-"""Importing predictions from a file (CSV or JSON lines), row by row, through the ingest service.
+"""Importing ingest rows from a file (CSV or JSON lines), row by row, through the ingest service.
 
-Each row is checked with the same schema as the HTTP API (``PredictionIn``); the valid rows go
-to ``ingest_predictions`` in batches. A batch the service refuses because of some of its rows
-is sent again without them, so one bad row rejects itself, not its neighbours. Rows already
-stored are counted as duplicates: importing the same file twice stores nothing the second time.
+A ``RowKind`` describes what a file holds: the schema each row is checked with (the same as the
+HTTP API's), the CSV columns, and the ingest function the valid rows go to in batches. A batch
+the service refuses because of some of its rows is sent again without them, so one bad row
+rejects itself, not its neighbours. Rows already stored are counted as duplicates: importing the
+same file twice stores nothing the second time.
 
-CSV columns: ``id`` (optional), ``model_id``, ``param_id``, ``payload`` (a number or JSON),
-``performed_at``, ``resolvable_at`` (optional). JSON lines: one ``PredictionIn`` object a line.
-The extra columns of ``podium export predictions`` (status, truth, score…) are ignored, so an
-export can be imported elsewhere.
+- ``PREDICTIONS``: ``id`` (optional), ``model_id``, ``param_id``, ``payload`` (a number or
+  JSON), ``performed_at``, ``resolvable_at`` (optional); the extra columns of ``podium export
+  predictions`` (status, truth, score…) are ignored, so an export can be imported elsewhere.
+- ``OBSERVATIONS``: ``asset``, ``ts``, ``value`` (``ingest_observations``).
+- ``TRUTHS``: ``param_id``, ``ts``, ``value`` (``ingest_truths``).
+
+JSON lines: one object a line, with the fields of the row kind's schema.
 """
 
 from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from podium.errors import ConflictError, InvalidInputError
-from podium.schemas.ingest import PredictionIn
-from podium.services.ingest import ingest_predictions
+from podium.schemas.ingest import IngestResult, ObservationIn, PredictionIn, TruthIn
+from podium.services.ingest import ingest_observations, ingest_predictions, ingest_truths
 from podium.store.database import Database
 
 FileFormat = Literal["csv", "jsonl"]
@@ -49,6 +53,73 @@ _SUFFIXES: dict[str, FileFormat] = {
     ".json": "jsonl",
 }
 MAX_RETRIES_PER_BATCH = 5
+
+
+@dataclass(frozen=True, slots=True)
+class ImportContext:
+    """What every batch of one import is stored with."""
+
+    competition_id: str
+    now_ms: int
+    max_clock_skew_ms: int
+
+
+StoreRows = Callable[[Database, ImportContext, Sequence[Any]], IngestResult]
+
+
+@dataclass(frozen=True, slots=True)
+class RowKind:
+    """What a file holds: its rows' schema and columns, and the ingest function they go to."""
+
+    noun: str
+    schema: type[BaseModel]
+    columns: tuple[str, ...]
+    store: StoreRows
+    json_columns: frozenset[str] = frozenset()
+    """CSV columns whose text is read as JSON (a number, or an object)."""
+    ignored_columns: frozenset[str] = frozenset()
+    """Columns accepted in a file and dropped (those an export adds)."""
+
+
+def _store_predictions(db: Database, context: ImportContext, rows: Sequence[Any]) -> IngestResult:
+    return ingest_predictions(
+        db,
+        competition_id=context.competition_id,
+        predictions=rows,
+        now_ms=context.now_ms,
+        max_rows=len(rows),
+        max_clock_skew_ms=context.max_clock_skew_ms,
+    )
+
+
+def _store_observations(db: Database, context: ImportContext, rows: Sequence[Any]) -> IngestResult:
+    return ingest_observations(
+        db, competition_id=context.competition_id, observations=rows, max_rows=len(rows)
+    )
+
+
+def _store_truths(db: Database, context: ImportContext, rows: Sequence[Any]) -> IngestResult:
+    return ingest_truths(db, competition_id=context.competition_id, truths=rows, max_rows=len(rows))
+
+
+PREDICTIONS = RowKind(
+    noun="predictions",
+    schema=PredictionIn,
+    columns=CSV_COLUMNS,
+    store=_store_predictions,
+    json_columns=frozenset(("payload",)),
+    ignored_columns=EXPORT_ONLY_COLUMNS,
+)
+OBSERVATIONS = RowKind(
+    noun="observations",
+    schema=ObservationIn,
+    columns=("asset", "ts", "value"),
+    store=_store_observations,
+)
+TRUTHS = RowKind(
+    noun="truths", schema=TruthIn, columns=("param_id", "ts", "value"), store=_store_truths
+)
+ROW_KINDS = {kind.noun: kind for kind in (PREDICTIONS, OBSERVATIONS, TRUTHS)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,8 +177,8 @@ def file_format(path: Path, given: FileFormat | None = None) -> FileFormat:
     return found
 
 
-def _csv_value(column: str, text: str) -> Any:
-    if column == "payload":
+def _csv_value(kind: RowKind, column: str, text: str) -> Any:
+    if column in kind.json_columns:
         try:
             return json.loads(text)
         except json.JSONDecodeError:
@@ -115,8 +186,9 @@ def _csv_value(column: str, text: str) -> Any:
     return text
 
 
-def read_rows(path: Path, fmt: FileFormat) -> Iterator[SourceRow]:
+def read_rows(path: Path, fmt: FileFormat, kind: RowKind = PREDICTIONS) -> Iterator[SourceRow]:
     """The rows of the file, each with its line number; unreadable lines carry an error."""
+    ignored = kind.ignored_columns
     with path.open(encoding="utf-8", newline="") as handle:
         if fmt == "csv":
             reader = csv.DictReader(handle)
@@ -125,12 +197,12 @@ def read_rows(path: Path, fmt: FileFormat) -> Iterator[SourceRow]:
             unknown = [
                 name
                 for name in reader.fieldnames
-                if name not in CSV_COLUMNS and name not in EXPORT_ONLY_COLUMNS
+                if name not in kind.columns and name not in ignored
             ]
             if unknown:
                 raise InvalidInputError.for_field(
                     "columns",
-                    f"unknown column(s) {', '.join(unknown)}; expected {', '.join(CSV_COLUMNS)}",
+                    f"unknown column(s) {', '.join(unknown)}; expected {', '.join(kind.columns)}",
                 )
             for record in reader:
                 line = reader.line_num
@@ -140,9 +212,9 @@ def read_rows(path: Path, fmt: FileFormat) -> Iterator[SourceRow]:
                 yield SourceRow(
                     line,
                     {
-                        column: _csv_value(column, text)
+                        column: _csv_value(kind, column, text)
                         for column, text in record.items()
-                        if text not in ("", None) and column not in EXPORT_ONLY_COLUMNS
+                        if text not in ("", None) and column not in ignored
                     },
                 )
             return
@@ -157,10 +229,7 @@ def read_rows(path: Path, fmt: FileFormat) -> Iterator[SourceRow]:
             if not isinstance(value, dict):
                 yield SourceRow(line, None, "a line must hold one JSON object")
                 continue
-            yield SourceRow(
-                line,
-                {key: item for key, item in value.items() if key not in EXPORT_ONLY_COLUMNS},
-            )
+            yield SourceRow(line, {key: item for key, item in value.items() if key not in ignored})
 
 
 def count_rows(path: Path, fmt: FileFormat) -> int:
@@ -184,26 +253,17 @@ def _row_error(error: ValidationError) -> tuple[str, str]:
 
 def _store_batch(
     db: Database,
-    batch: list[tuple[int, PredictionIn]],
+    kind: RowKind,
+    context: ImportContext,
+    batch: list[tuple[int, BaseModel]],
     summary: ImportSummary,
-    *,
-    competition_id: str,
-    now_ms: int,
-    max_clock_skew_ms: int,
 ) -> None:
     """Store the batch; rows the service refuses are rejected and the rest sent again."""
     for _attempt in range(MAX_RETRIES_PER_BATCH):
         if not batch:
             return
         try:
-            result = ingest_predictions(
-                db,
-                competition_id=competition_id,
-                predictions=[prediction for _, prediction in batch],
-                now_ms=now_ms,
-                max_rows=len(batch),
-                max_clock_skew_ms=max_clock_skew_ms,
-            )
+            result = kind.store(db, context, [row for _, row in batch])
         except (InvalidInputError, ConflictError) as error:
             refused = {p.index: p for p in error.problems if p.index is not None}
             if not refused:
@@ -220,8 +280,9 @@ def _store_batch(
     raise InvalidInputError.for_field("rows", "a batch kept being refused; import stopped")
 
 
-def import_predictions(
+def import_rows(
     db: Database,
+    kind: RowKind,
     *,
     competition_id: str,
     rows: Iterable[SourceRow],
@@ -230,21 +291,15 @@ def import_predictions(
     max_clock_skew_ms: int,
     on_rows: Callable[[int], None] = lambda _count: None,
 ) -> ImportSummary:
-    """Import the rows; ``on_rows(n)`` is called as each batch of ``n`` rows is done."""
+    """Import rows of ``kind``; ``on_rows(n)`` is called as each batch of ``n`` rows is done."""
+    context = ImportContext(competition_id, now_ms, max_clock_skew_ms)
     summary = ImportSummary()
-    batch: list[tuple[int, PredictionIn]] = []
+    batch: list[tuple[int, BaseModel]] = []
     pending = 0
 
     def flush() -> None:
         nonlocal batch, pending
-        _store_batch(
-            db,
-            batch,
-            summary,
-            competition_id=competition_id,
-            now_ms=now_ms,
-            max_clock_skew_ms=max_clock_skew_ms,
-        )
+        _store_batch(db, kind, context, batch, summary)
         on_rows(pending)
         batch, pending = [], 0
 
@@ -255,7 +310,7 @@ def import_predictions(
             summary.rejections.append(Rejection(row.line, "row", row.error or "unreadable"))
         else:
             try:
-                batch.append((row.line, PredictionIn.model_validate(row.values)))
+                batch.append((row.line, kind.schema.model_validate(row.values)))
             except ValidationError as error:
                 summary.rejections.append(Rejection(row.line, *_row_error(error)))
         if pending >= batch_size:
@@ -264,3 +319,26 @@ def import_predictions(
         flush()
     summary.rejections.sort(key=lambda item: item.line)
     return summary
+
+
+def import_predictions(
+    db: Database,
+    *,
+    competition_id: str,
+    rows: Iterable[SourceRow],
+    now_ms: int,
+    batch_size: int,
+    max_clock_skew_ms: int,
+    on_rows: Callable[[int], None] = lambda _count: None,
+) -> ImportSummary:
+    """``import_rows`` of predictions."""
+    return import_rows(
+        db,
+        PREDICTIONS,
+        competition_id=competition_id,
+        rows=rows,
+        now_ms=now_ms,
+        batch_size=batch_size,
+        max_clock_skew_ms=max_clock_skew_ms,
+        on_rows=on_rows,
+    )

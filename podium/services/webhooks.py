@@ -18,7 +18,6 @@ import hmac
 import json
 import logging
 import secrets
-import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -28,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from podium.schemas.webhooks import WebhookCreate
 from podium.services.clock import Clock, wall_clock_ms
+from podium.services.jobs import ThreadJob
 from podium.settings import Settings
 from podium.store.collection_tables import ChallengeEventRow, WebhookDeliveryRow, WebhookRow
 from podium.store.database import Database
@@ -201,8 +201,10 @@ def deliver_due(
     return DeliveryPass(delivered=delivered, retried=retried, failed=failed)
 
 
-class WebhookDeliveryJob:
+class WebhookDeliveryJob(ThreadJob):
     """The background job (``BackgroundJob``) that delivers webhooks, in its own thread."""
+
+    thread_name = "podium-webhooks"
 
     def __init__(
         self,
@@ -216,8 +218,7 @@ class WebhookDeliveryJob:
         self.settings = settings
         self.clock = clock
         self.send = send or http_sender(settings.webhook_timeout)
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        super().__init__()
 
     def run_once(self) -> DeliveryPass:
         return deliver_due(
@@ -230,21 +231,10 @@ class WebhookDeliveryJob:
             lease_ms=round((BATCH_SIZE * self.settings.webhook_timeout + 30) * 1000),
         )
 
-    def _loop(self) -> None:
+    def run_forever(self) -> None:
         while not self._stop.is_set():
             try:
                 self.run_once()
             except Exception:
                 log.exception("webhook delivery pass failed; trying again at the next interval")
             self._stop.wait(self.settings.webhook_poll_interval)
-
-    def start(self) -> None:
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._loop, name="podium-webhooks", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
-            self._thread = None

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
@@ -25,6 +24,7 @@ from sqlalchemy import text
 
 from podium import metrics
 from podium.services.clock import Clock, wall_clock_ms
+from podium.services.jobs import ThreadJob
 from podium.services.score_cycle import CycleReport, run_score_cycle
 from podium.store.competitions import CompetitionRepository
 from podium.store.database import Database
@@ -92,7 +92,10 @@ def record_cycle_metrics(report: CycleReport) -> None:
         metrics.PLUGIN_FAILURES.labels("scoring_function").inc(report.failed)
 
 
-class ScoreWorker:
+class ScoreWorker(ThreadJob):
+    thread_name = "podium-score-worker"
+    stop_timeout_s = 30.0
+
     def __init__(
         self,
         db: Database,
@@ -108,8 +111,7 @@ class ScoreWorker:
         self.clock = clock
         self.poll_s = poll_s
         self.listeners: list[CycleListener] = []
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        super().__init__()
 
     def due_competitions(self, now_ms: int) -> list[str]:
         with self.db.read() as session:
@@ -182,16 +184,3 @@ class ScoreWorker:
             self.run_due()
             self._stop.wait(self.poll_s)
         log.info("score worker stopped")
-
-    def start(self) -> None:
-        self._stop.clear()
-        self._thread = threading.Thread(
-            target=self.run_forever, name="podium-score-worker", daemon=True
-        )
-        self._thread.start()
-
-    def stop(self, timeout: float = 30.0) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None

@@ -14,14 +14,16 @@ from podium.api.deps import (
     AdminDep,
     DatabaseDep,
     IngestDep,
+    Limit,
     NowDep,
+    Offset,
     ReadDep,
     SettingsDep,
+    capped_limit,
 )
 from podium.domain.access import Role
 from podium.domain.challenges import ScoringStrategy
 from podium.domain.timestamps import from_ms
-from podium.errors import InvalidInputError
 from podium.schemas.challenges import (
     AttemptCreate,
     AttemptOut,
@@ -34,18 +36,8 @@ from podium.schemas.challenges import (
 from podium.services import challenges as service
 from podium.services.attempt_hooks import fair_challenge_leaderboard, submit_attempt
 from podium.services.attempt_scoring import AttemptScorer
-from podium.settings import Settings
 
 router = APIRouter(prefix="/api/challenges", tags=["challenges"])
-
-Limit = Annotated[int, Query(ge=1, description="At most PODIUM_PAGE_SIZE_MAX.")]
-Offset = Annotated[int, Query(ge=0)]
-
-
-def _capped(limit: int, settings: Settings) -> int:
-    if limit > settings.page_size_max:
-        raise InvalidInputError.for_field("limit", f"must be at most {settings.page_size_max}")
-    return limit
 
 
 def get_attempt_scorer(settings: SettingsDep) -> AttemptScorer:
@@ -77,7 +69,7 @@ def list_challenges(
         db,
         tenant_id=principal.tenant_id,
         include_inactive=principal.may(Role.ADMIN),
-        limit=_capped(limit, settings),
+        limit=capped_limit(limit, settings),
         offset=offset,
     )
     return [ChallengeOut.from_row(row) for row in rows]
@@ -160,7 +152,7 @@ def list_attempts(
         challenge_id=challenge_id,
         include_inactive=principal.may(Role.ADMIN),
         end_user_id=end_user_id,
-        limit=_capped(limit, settings),
+        limit=capped_limit(limit, settings),
         offset=offset,
     )
     return [AttemptOut.from_row(row) for row in rows]
@@ -195,7 +187,7 @@ def challenge_leaderboard(
         is_admin=principal.may(Role.ADMIN),
         live=live,
         now_ms=now_ms,
-        limit=_capped(limit, settings),
+        limit=capped_limit(limit, settings),
         offset=offset,
     )
     if fair is not None:
@@ -205,7 +197,7 @@ def challenge_leaderboard(
         tenant_id=principal.tenant_id,
         challenge_id=challenge_id,
         include_inactive=principal.may(Role.ADMIN),
-        limit=_capped(limit, settings),
+        limit=capped_limit(limit, settings),
         offset=offset,
     )
     etag = f'"{board.challenge.id}-{board.challenge.revision}-{limit}-{offset}"'

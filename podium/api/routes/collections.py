@@ -6,11 +6,19 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response, status
 
-from podium.api.deps import AdminDep, DatabaseDep, NowDep, ReadDep, SettingsDep
+from podium.api.deps import (
+    AdminDep,
+    DatabaseDep,
+    Limit,
+    NowDep,
+    Offset,
+    ReadDep,
+    SettingsDep,
+    capped_limit,
+)
 from podium.domain.access import Role
 from podium.domain.collections import CollectionStrategy
 from podium.domain.timestamps import from_ms
-from podium.errors import InvalidInputError
 from podium.schemas.collections import (
     ChallengeBestOut,
     CollectionChallengesIn,
@@ -22,18 +30,8 @@ from podium.schemas.collections import (
 )
 from podium.services import collections as service
 from podium.services.collections import CollectionScorer
-from podium.settings import Settings
 
 router = APIRouter(prefix="/api/collections", tags=["collections"])
-
-Limit = Annotated[int, Query(ge=1, description="At most PODIUM_PAGE_SIZE_MAX.")]
-Offset = Annotated[int, Query(ge=0)]
-
-
-def _capped(limit: int, settings: Settings) -> int:
-    if limit > settings.page_size_max:
-        raise InvalidInputError.for_field("limit", f"must be at most {settings.page_size_max}")
-    return limit
 
 
 def get_collection_scorer(settings: SettingsDep) -> CollectionScorer:
@@ -62,7 +60,7 @@ def list_collections(
     offset: Offset = 0,
 ) -> list[CollectionOut]:
     found = service.list_collections(
-        db, tenant_id=principal.tenant_id, limit=_capped(limit, settings), offset=offset
+        db, tenant_id=principal.tenant_id, limit=capped_limit(limit, settings), offset=offset
     )
     return [CollectionOut.from_row(row, challenge_ids) for row, challenge_ids in found]
 
@@ -143,7 +141,7 @@ def collection_leaderboard(
         now_ms=now_ms,
         scorer=scorer,
     )
-    page = board.standings[offset : offset + _capped(limit, settings)]
+    page = board.standings[offset : offset + capped_limit(limit, settings)]
     return CollectionLeaderboardOut(
         collection_id=board.collection.id,
         strategy=CollectionStrategy(board.collection.strategy),
