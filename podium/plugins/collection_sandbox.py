@@ -14,13 +14,13 @@ from typing import Any
 import pebble
 
 from podium.domain.challenges import read_scoring_result
-from podium.errors import PluginConfigError, PluginError, PodiumError, Problem
+from podium.errors import PluginConfigError, PodiumError
 from podium.plugins.collection_scorer_protocol import (
     ChallengeBest,
     CollectionScorerProtocol,
     CollectionScoringContext,
 )
-from podium.plugins.sandbox import ScorerFailedError, ScorerSandbox
+from podium.plugins.sandbox import Checked, ScorerFailedError, ScorerSandbox
 
 _GRACE_S = 30.0
 _GROUP = "podium.collection_scorers"
@@ -52,7 +52,7 @@ def _score_in_worker(
         return False, None, f"{type(error).__name__}: {error}"[:1000]
 
 
-def _check_in_worker(spec: str, config: dict[str, Any]) -> tuple[str, Any, list[tuple[str, str]]]:
+def _check_in_worker(spec: str, config: dict[str, Any]) -> Checked:
     """Load the collection scorer and validate its config: ("ok", config) or an error."""
     from podium.plugins import COLLECTION_SCORERS
 
@@ -77,23 +77,14 @@ def check_collection_scorer_sandboxed(
 ) -> dict[str, Any]:
     """Load the plugin in a sandbox worker and validate its config there; the config with
     defaults, or ``PluginError`` / ``PluginConfigError`` as the registry raises them."""
-    future = sandbox.schedule(_check_in_worker, (spec, dict(config)), timeout_s=timeout_s)
-    try:
-        outcome, value, problems = future.result(timeout=timeout_s + _GRACE_S)
-    except concurrent.futures.TimeoutError:
-        future.cancel()  # type: ignore[no-untyped-call]
-        reason = f"took more than {timeout_s:g} s to load"
-    except pebble.ProcessExpired as error:
-        reason = f"killed its process while loading (exit code {error.exitcode})"
-    except Exception as error:
-        reason = f"could not be loaded ({type(error).__name__}: {error})"
-    else:
-        if outcome == "config":
-            raise PluginConfigError(value, [Problem(field, msg) for field, msg in problems])
-        if outcome == "plugin":
-            raise PluginError(value, plugin=spec, group=_GROUP)
-        return dict(value)
-    raise PluginError(f"collection scorer {spec!r} {reason}", plugin=spec, group=_GROUP)
+    return sandbox.check(
+        spec,
+        config,
+        timeout_s=timeout_s,
+        checker=_check_in_worker,
+        kind="collection scorer",
+        group=_GROUP,
+    )
 
 
 def score_collection_sandboxed(

@@ -76,9 +76,12 @@ def _score_in_worker(
         return False, None, f"{type(error).__name__}: {error}"[:1000]
 
 
-def _check_in_worker(
-    spec: str, config: Mapping[str, Any]
-) -> tuple[str, Any, list[tuple[str, str]]]:
+Checked = tuple[str, Any, list[tuple[str, str]]]
+"""What a check in a worker returns: ("ok", config, []) or ("config" | "plugin", message,
+problems)."""
+
+
+def _check_in_worker(spec: str, config: Mapping[str, Any]) -> Checked:
     """Load the scorer and validate its config: ("ok", config with defaults) or an error."""
     from podium.plugins import SCORERS
 
@@ -164,13 +167,26 @@ class ScorerSandbox:
             raise ScorerFailedError(reason)
         return scored
 
-    def check(self, spec: str, config: Mapping[str, Any], *, timeout_s: float) -> dict[str, Any]:
-        """Load the scorer in a worker and validate its config there; the config with defaults.
+    def check(
+        self,
+        spec: str,
+        config: Mapping[str, Any],
+        *,
+        timeout_s: float,
+        checker: Callable[[str, dict[str, Any]], Checked] | None = None,
+        kind: str = "scorer",
+        group: str = _GROUP,
+    ) -> dict[str, Any]:
+        """Load the plugin in a worker and validate its config there; the config with defaults.
 
-        Raises ``PluginError`` (it does not load: an import error, an import that hangs or kills
-        its process) or ``PluginConfigError`` (naming the keys), like the registry does.
+        ``checker`` runs in the worker (default: an attempt scorer's check); ``kind`` and
+        ``group`` name the plugin kind in errors. Raises ``PluginError`` (it does not load: an
+        import error, an import that hangs or kills its process) or ``PluginConfigError``
+        (naming the keys), like the registry does.
         """
-        future = self.schedule(_check_in_worker, (spec, dict(config)), timeout_s=timeout_s)
+        future = self.schedule(
+            checker or _check_in_worker, (spec, dict(config)), timeout_s=timeout_s
+        )
         try:
             outcome, value, problems = future.result(timeout=timeout_s + _GRACE_S)
         except concurrent.futures.TimeoutError:
@@ -184,9 +200,9 @@ class ScorerSandbox:
             if outcome == "config":
                 raise PluginConfigError(value, [Problem(field, msg) for field, msg in problems])
             if outcome == "plugin":
-                raise PluginError(value, plugin=spec, group=_GROUP)
+                raise PluginError(value, plugin=spec, group=group)
             return dict(value)
-        raise PluginError(f"scorer {spec!r} {reason}", plugin=spec, group=_GROUP)
+        raise PluginError(f"{kind} {spec!r} {reason}", plugin=spec, group=group)
 
     def close(self) -> None:
         with self._lock:
