@@ -61,13 +61,6 @@ def submit_attempt(
 ) -> RecordedAttempt:
     """Record one attempt with fair play and events: a banned player or an attempt over a limit
     is refused before it is scored (no scorer time spent) and again, exactly, when it is stored."""
-    precheck_attempt(
-        db,
-        tenant_id=tenant_id,
-        challenge_id=challenge_id,
-        end_user_id=spec.end_user_id,
-        now_ms=now_ms,
-    )
     return record_attempt(
         db,
         tenant_id=tenant_id,
@@ -77,6 +70,7 @@ def submit_attempt(
         now_ms=now_ms,
         max_clock_skew_ms=max_clock_skew_ms,
         listeners=ATTEMPT_LISTENERS,
+        prechecks=(precheck_attempt,),
     )
 
 

@@ -59,14 +59,17 @@ def current_head(
     """The record holder the public may see, or ``None`` before any visible success."""
     strategy = ScoringStrategy(challenge.scoring_strategy)
     if bound is None:
-        # Live: the stored standings are already in leaderboard order.
+        # Live: the stored standings are already in leaderboard order; their best attempt is
+        # read in the same statement.
         entries = ChallengeEntryRow
-        live = select(entries.best_attempt_id).where(
-            entries.challenge_id == challenge.id, entries.placed.is_(True)
+        live = (
+            select(ChallengeAttemptRow)
+            .join(entries, entries.best_attempt_id == ChallengeAttemptRow.id)
+            .where(entries.challenge_id == challenge.id, entries.placed.is_(True))
         )
         if invisible:
             live = live.where(entries.end_user_id.not_in(list(invisible)))
-        best_id = session.scalar(
+        row = session.scalar(
             live.order_by(
                 entries.sort_value.is_(None),
                 entries.sort_value,
@@ -74,9 +77,6 @@ def current_head(
                 entries.best_attempt_id,
             ).limit(1)
         )
-        if best_id is None:
-            return None
-        row = session.get(ChallengeAttemptRow, best_id)
         return None if row is None else record_of(strategy, outcome_of(row))
     attempts = ChallengeAttemptRow
     query = select(attempts).where(
@@ -139,10 +139,7 @@ def record_solve(
     """Fix the player's solve position (dynamic value) at their first visible success."""
     if not attempt.succeeded or attempt.end_user_id in invisible:
         return
-    solves = SolveRepository(session)
-    if solves.find(challenge_id=attempt.challenge_id, end_user_id=attempt.end_user_id):
-        return
-    solves.add_next(
+    SolveRepository(session).add_next(
         challenge_id=attempt.challenge_id,
         end_user_id=attempt.end_user_id,
         attempt_id=attempt.id,

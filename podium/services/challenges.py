@@ -18,7 +18,7 @@ import threading
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -42,9 +42,15 @@ from podium.schemas.challenges import AttemptCreate, ChallengeCreate, ChallengeU
 from podium.schemas.common import instant_ms
 from podium.services.attempt_scoring import AttemptScorer, is_known_scorer_id, scorer_target
 from podium.store.challenge_tables import ChallengeAttemptRow, ChallengeEntryRow, ChallengeRow
-from podium.store.challenges import AttemptRepository, ChallengeRepository, StandingRepository
+from podium.store.challenges import (
+    AttemptRepository,
+    ChallengeRepository,
+    StandingKey,
+    StandingRepository,
+)
 from podium.store.database import Database
 
+_ENTRY_COLUMNS = tuple(column.key for column in ChallengeEntryRow.__table__.columns)
 _SCORING_FIELDS = ("scoring_strategy", "scoring_plugin_id", "scoring_entrypoint", "scoring_config")
 
 
@@ -285,9 +291,23 @@ def outcome_of(row: ChallengeAttemptRow) -> AttemptOutcome:
     )
 
 
-def _leader(standings: StandingRepository, challenge_id: str) -> str | None:
-    top = standings.page(challenge_id=challenge_id, limit=1, offset=0)
-    return top[0].end_user_id if top else None
+@dataclass(frozen=True, slots=True)
+class PendingAttempt:
+    """An attempt about to be scored: what a precheck may refuse it on."""
+
+    tenant_id: str
+    challenge_id: str
+    end_user_id: str
+    now_ms: int
+
+
+AttemptPrecheck = Callable[[Session, PendingAttempt], None]
+
+
+def _standing_key(entry: ChallengeEntryRow | None) -> StandingKey | None:
+    if entry is None or not entry.placed:
+        return None
+    return StandingKey(entry.sort_value, entry.best_created_at or 0)
 
 
 def record_attempt(
@@ -300,12 +320,22 @@ def record_attempt(
     now_ms: int,
     max_clock_skew_ms: int,
     listeners: Sequence[AttemptListener] = (),
+    prechecks: Sequence[AttemptPrecheck] = (),
 ) -> RecordedAttempt:
-    """Score the attempt, store it, update the player's standing; return what changed."""
-    created_at = now_ms if spec.created_at is None else instant_ms(spec.created_at)
-    if created_at > now_ms + max_clock_skew_ms:
-        raise InvalidInputError.for_field("created_at", "is in the future")
+    """Score the attempt, store it, update the player's standing; return what changed.
+
+    ``prechecks`` run first, in the transaction that reads the challenge, before anything is
+    scored. The transaction holding the challenge's lock then does only what must be exact:
+    about six statements (lock and standing, attempt, ranks and leader, standing, revision),
+    plus what ``listeners`` need.
+    """
     with db.read() as session:
+        pending = PendingAttempt(tenant_id, challenge_id, spec.end_user_id, now_ms)
+        for precheck in prechecks:
+            precheck(session, pending)
+        created_at = now_ms if spec.created_at is None else instant_ms(spec.created_at)
+        if created_at > now_ms + max_clock_skew_ms:
+            raise InvalidInputError.for_field("created_at", "is in the future")
         challenge = ChallengeRepository(session).get(challenge_id, tenant_id=tenant_id)
     if not challenge.is_active:
         raise ConflictError(f"challenge {challenge_id!r} is not active: it takes no attempts")
@@ -321,65 +351,74 @@ def record_attempt(
     scored = scorer.score(challenge, probe, tenant_id=tenant_id)
     strategy = ScoringStrategy(challenge.scoring_strategy)
     scored_with = _scoring_of(challenge)
+    value = strategy_value(strategy, replace(probe, score=scored.score))
+    ordered = sort_value(strategy, value)
     with db.write() as session:
-        challenge = ChallengeRepository(session).lock(challenge_id, tenant_id=tenant_id)
+        # The lock is an UPDATE of the revision (rolled back with the attempt if it fails);
+        # on PostgreSQL the standing is read after it, in a snapshot that sees the writer
+        # the lock waited for.
+        challenge = ChallengeRepository(session).lock_for_attempt(challenge_id, tenant_id=tenant_id)
         if _scoring_of(challenge) != scored_with or not challenge.is_active:
             raise ConflictError(
                 f"challenge {challenge_id!r} changed while the attempt was scored; send it again"
             )
         standings = StandingRepository(session)
-        leader_before = _leader(standings, challenge.id)
-        attempt = AttemptRepository(session).add(
-            ChallengeAttemptRow(
-                challenge_id=challenge.id,
-                tenant_id=tenant_id,
-                end_user_id=spec.end_user_id,
-                workflow_run_id=spec.workflow_run_id,
-                succeeded=spec.succeeded,
-                tokens_total=spec.tokens_total,
-                elapsed_ms=spec.elapsed_ms,
-                rating=spec.rating,
-                created_at=created_at,
-                recorded_at=now_ms,
-                score=scored.score,
-                score_details=scored.details,
-                failed_reason=scored.failed_reason,
-            )
-        )
         entry = standings.find(challenge_id=challenge.id, end_user_id=spec.end_user_id)
-        if entry is None:
-            entry = ChallengeEntryRow(
-                challenge_id=challenge.id,
-                end_user_id=spec.end_user_id,
-                attempts=0,
-                placed=False,
-                updated_at=now_ms,
-            )
-            standings.add(entry)
-        previous_rank = standings.rank_of(entry) if entry.placed else None
-        outcome = outcome_of(attempt)
-        value = strategy_value(strategy, outcome)
-        ordered = sort_value(strategy, value)
-        personal_best = outcome.succeeded and (
-            not entry.placed
+        attempt = AttemptRepository(session).insert(
+            challenge_id=challenge.id,
+            tenant_id=tenant_id,
+            end_user_id=spec.end_user_id,
+            workflow_run_id=spec.workflow_run_id,
+            succeeded=spec.succeeded,
+            tokens_total=spec.tokens_total,
+            elapsed_ms=spec.elapsed_ms,
+            rating=spec.rating,
+            created_at=created_at,
+            recorded_at=now_ms,
+            score=scored.score,
+            score_details=scored.details,
+            failed_reason=scored.failed_reason,
+        )
+        before = _standing_key(entry)
+        personal_best = spec.succeeded and (
+            entry is None
+            or not entry.placed
             or order_key_of(ordered, created_at, attempt.id)
             < order_key_of(entry.sort_value, entry.best_created_at or 0, entry.best_attempt_id or 0)
         )
-        entry.attempts += 1
-        entry.updated_at = now_ms
-        if outcome.succeeded and (
-            entry.first_success_at is None or created_at < entry.first_success_at
-        ):
-            entry.first_success_at = created_at
+        changes: dict[str, Any] = {
+            "attempts": (entry.attempts if entry is not None else 0) + 1,
+            "updated_at": now_ms,
+        }
+        first_success_at = entry.first_success_at if entry is not None else None
+        if spec.succeeded and (first_success_at is None or created_at < first_success_at):
+            changes["first_success_at"] = created_at
         if personal_best:
-            entry.placed = True
-            entry.best_attempt_id = attempt.id
-            entry.best_value = value
-            entry.sort_value = ordered
-            entry.best_created_at = created_at
-        challenge.revision += 1
-        session.flush()
-        rank = standings.rank_of(entry)
+            changes.update(
+                placed=True,
+                best_attempt_id=attempt.id,
+                best_value=value,
+                sort_value=ordered,
+                best_created_at=created_at,
+            )
+        after = StandingKey(ordered, created_at) if personal_best else before
+        placing = standings.placing(
+            challenge_id=challenge.id, end_user_id=spec.end_user_id, keys=(before, after)
+        )
+        if entry is None:
+            entry = ChallengeEntryRow(
+                **{
+                    **dict.fromkeys(_ENTRY_COLUMNS),
+                    "challenge_id": challenge.id,
+                    "end_user_id": spec.end_user_id,
+                    "placed": False,
+                    **changes,
+                }
+            )
+            standings.insert(entry)
+        else:
+            standings.update(entry, changes)
+        previous_rank, rank = placing.ranks
         recorded = RecordedAttempt(
             challenge=challenge,
             attempt=attempt,
@@ -387,9 +426,13 @@ def record_attempt(
             rank=rank,
             previous_rank=previous_rank,
             personal_best=personal_best,
-            leader_before=leader_before,
+            leader_before=placing.leader,
             # Only this player's entry moved: the leader changes only if they are now first.
-            leader_after=_leader(standings, challenge.id) if rank == 1 else leader_before,
+            leader_after=(
+                standings.leader(challenge_id=challenge.id)
+                if personal_best and rank == 1
+                else placing.leader
+            ),
         )
         for listener in listeners:
             listener(session, recorded)

@@ -12,6 +12,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -20,6 +23,7 @@ from podium.domain.freeze import visible_before
 from podium.errors import ForbiddenError, TooManyAttemptsError
 from podium.schemas.common import instant_ms
 from podium.schemas.fair_play import ChallengeRulesIn, PlayerFlagsUpdate
+from podium.services.challenges import PendingAttempt
 from podium.store.challenge_tables import ChallengeAttemptRow
 from podium.store.challenges import ChallengeRepository
 from podium.store.collection_tables import ChallengeRulesRow, PlayerFlagsRow
@@ -104,8 +108,13 @@ def challenge_bound(
     session: Session, *, challenge_id: str, now_ms: int, live: bool = False
 ) -> int | None:
     """The exclusive bound on ``created_at`` of the challenge's attempts a reader may see."""
-    rules = ChallengeRulesRepository(session).find(challenge_id)
-    return visible_before(rules.freeze_at if rules else None, now_ms=now_ms, live=live)
+    known = session.info.get(_rules_key(challenge_id))
+    if isinstance(known, _AttemptRules):
+        freeze_at = known.freeze_at
+    else:
+        rules = ChallengeRulesRepository(session).find(challenge_id)
+        freeze_at = rules.freeze_at if rules else None
+    return visible_before(freeze_at, now_ms=now_ms, live=live)
 
 
 def enforce_attempt_rules(session: Session, *, attempt: ChallengeAttemptRow, now_ms: int) -> None:
@@ -120,20 +129,70 @@ def enforce_attempt_rules(session: Session, *, attempt: ChallengeAttemptRow, now
     )
 
 
-def precheck_attempt(
-    db: Database, *, tenant_id: str, challenge_id: str, end_user_id: str, now_ms: int
-) -> None:
-    """The same check before an attempt is scored, so that a refused attempt costs no scorer
-    time; ``enforce_attempt_rules`` repeats it, exactly, when the attempt is stored."""
-    with db.read() as session:
-        check_attempt_rules(
-            session,
-            tenant_id=tenant_id,
-            challenge_id=challenge_id,
-            end_user_id=end_user_id,
-            now_ms=now_ms,
-            exclude_attempt_id=None,
+def precheck_attempt(session: Session, pending: PendingAttempt) -> None:
+    """The same check before an attempt is scored (a precheck of ``record_attempt``), so that a
+    refused attempt costs no scorer time; ``enforce_attempt_rules`` repeats it, exactly, when
+    the attempt is stored."""
+    check_attempt_rules(
+        session,
+        tenant_id=pending.tenant_id,
+        challenge_id=pending.challenge_id,
+        end_user_id=pending.end_user_id,
+        now_ms=pending.now_ms,
+        exclude_attempt_id=None,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _AttemptRules:
+    banned: bool
+    rules_tenant_id: str | None  # None: the challenge has no rules
+    freeze_at: int | None
+    limits: AttemptLimits
+
+
+def _rules_key(challenge_id: str) -> tuple[str, str]:
+    return ("podium.challenge_rules", challenge_id)
+
+
+def _attempt_rules(
+    session: Session, *, tenant_id: str, challenge_id: str, end_user_id: str
+) -> _AttemptRules:
+    """The player's ban flag and the challenge's rules, in one statement.
+
+    The rules are kept in ``session.info`` for ``challenge_bound``: the transaction that records
+    an attempt holds the challenge's lock, which a change of rules takes too.
+    """
+    rules = ChallengeRulesRow
+    flags = PlayerFlagsRow
+
+    def rule(column: Any) -> Any:
+        return select(column).where(rules.challenge_id == challenge_id).scalar_subquery()
+
+    found = session.execute(
+        select(
+            select(flags.banned)
+            .where(flags.tenant_id == tenant_id, flags.end_user_id == end_user_id)
+            .scalar_subquery(),
+            rule(rules.tenant_id),
+            rule(rules.freeze_at),
+            rule(rules.max_attempts_per_player),
+            rule(rules.max_attempts_per_day),
+            rule(rules.max_attempts_per_minute),
         )
+    ).one()
+    checked = _AttemptRules(
+        banned=bool(found[0]),
+        rules_tenant_id=found[1],
+        freeze_at=found[2],
+        limits=AttemptLimits(
+            max_attempts_per_player=found[3],
+            max_attempts_per_day=found[4],
+            max_attempts_per_minute=found[5],
+        ),
+    )
+    session.info[_rules_key(challenge_id)] = checked
+    return checked
 
 
 def check_attempt_rules(
@@ -145,17 +204,14 @@ def check_attempt_rules(
     now_ms: int,
     exclude_attempt_id: int | None,
 ) -> None:
-    flags = PlayerFlagRepository(session).find(tenant_id=tenant_id, end_user_id=end_user_id)
-    if flags is not None and flags.banned:
-        raise ForbiddenError(f"player {end_user_id!r} is banned from this tenant")
-    rules = ChallengeRulesRepository(session).find(challenge_id)
-    if rules is None or rules.tenant_id != tenant_id:
-        return
-    limits = AttemptLimits(
-        max_attempts_per_player=rules.max_attempts_per_player,
-        max_attempts_per_day=rules.max_attempts_per_day,
-        max_attempts_per_minute=rules.max_attempts_per_minute,
+    found = _attempt_rules(
+        session, tenant_id=tenant_id, challenge_id=challenge_id, end_user_id=end_user_id
     )
+    if found.banned:
+        raise ForbiddenError(f"player {end_user_id!r} is banned from this tenant")
+    if found.rules_tenant_id != tenant_id:
+        return
+    limits = found.limits
     if not limits.any:
         return
     table = ChallengeAttemptRow

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from podium.domain.challenge_events import EventDraft, EventType
@@ -99,8 +99,17 @@ class SolveRepository:
     def add_next(
         self, *, challenge_id: str, end_user_id: str, attempt_id: int, solved_at: int
     ) -> bool:
-        """Give the player the next free position; ``False`` when another writer took it."""
-        position = self.count(challenge_id)
+        """Give the player the next free position; ``False`` when they have one already or
+        another writer took it."""
+        table = ChallengeSolveRow
+        position, solved = self.session.execute(
+            select(
+                func.count(),
+                func.count(case((table.end_user_id == end_user_id, 1))),
+            ).where(table.challenge_id == challenge_id)
+        ).one()
+        if solved:
+            return False
         statement = (
             dialect_insert(self.session, ChallengeSolveRow)
             .values(
