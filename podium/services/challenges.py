@@ -403,7 +403,7 @@ def record_attempt(
             )
         after = StandingKey(ordered, created_at) if personal_best else before
         placing = standings.placing(
-            challenge_id=challenge.id, end_user_id=spec.end_user_id, keys=(before, after)
+            challenge_id=challenge.id, end_user_id=spec.end_user_id, before=before, after=after
         )
         if entry is None:
             entry = ChallengeEntryRow(
@@ -418,7 +418,7 @@ def record_attempt(
             standings.insert(entry)
         else:
             standings.update(entry, changes)
-        previous_rank, rank = placing.ranks
+        previous_rank, rank = placing.rank_before, placing.rank_after
         recorded = RecordedAttempt(
             challenge=challenge,
             attempt=attempt,

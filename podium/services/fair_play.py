@@ -12,9 +12,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
-
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -28,7 +25,7 @@ from podium.store.challenge_tables import ChallengeAttemptRow
 from podium.store.challenges import ChallengeRepository
 from podium.store.collection_tables import ChallengeRulesRow, PlayerFlagsRow
 from podium.store.database import Database
-from podium.store.fair_play import ChallengeRulesRepository, PlayerFlagRepository
+from podium.store.fair_play import AttemptRules, ChallengeRulesRepository, PlayerFlagRepository
 
 
 def set_player_flags(
@@ -109,7 +106,7 @@ def challenge_bound(
 ) -> int | None:
     """The exclusive bound on ``created_at`` of the challenge's attempts a reader may see."""
     known = session.info.get(_rules_key(challenge_id))
-    if isinstance(known, _AttemptRules):
+    if isinstance(known, AttemptRules):
         freeze_at = known.freeze_at
     else:
         rules = ChallengeRulesRepository(session).find(challenge_id)
@@ -143,56 +140,23 @@ def precheck_attempt(session: Session, pending: PendingAttempt) -> None:
     )
 
 
-@dataclass(frozen=True, slots=True)
-class _AttemptRules:
-    banned: bool
-    rules_tenant_id: str | None  # None: the challenge has no rules
-    freeze_at: int | None
-    limits: AttemptLimits
-
-
 def _rules_key(challenge_id: str) -> tuple[str, str]:
     return ("podium.challenge_rules", challenge_id)
 
 
 def _attempt_rules(
     session: Session, *, tenant_id: str, challenge_id: str, end_user_id: str
-) -> _AttemptRules:
+) -> AttemptRules:
     """The player's ban flag and the challenge's rules, in one statement.
 
     The rules are kept in ``session.info`` for ``challenge_bound``: the transaction that records
     an attempt holds the challenge's lock, which a change of rules takes too.
     """
-    rules = ChallengeRulesRow
-    flags = PlayerFlagsRow
-
-    def rule(column: Any) -> Any:
-        return select(column).where(rules.challenge_id == challenge_id).scalar_subquery()
-
-    found = session.execute(
-        select(
-            select(flags.banned)
-            .where(flags.tenant_id == tenant_id, flags.end_user_id == end_user_id)
-            .scalar_subquery(),
-            rule(rules.tenant_id),
-            rule(rules.freeze_at),
-            rule(rules.max_attempts_per_player),
-            rule(rules.max_attempts_per_day),
-            rule(rules.max_attempts_per_minute),
-        )
-    ).one()
-    checked = _AttemptRules(
-        banned=bool(found[0]),
-        rules_tenant_id=found[1],
-        freeze_at=found[2],
-        limits=AttemptLimits(
-            max_attempts_per_player=found[3],
-            max_attempts_per_day=found[4],
-            max_attempts_per_minute=found[5],
-        ),
+    found = ChallengeRulesRepository(session).for_attempt(
+        tenant_id=tenant_id, challenge_id=challenge_id, end_user_id=end_user_id
     )
-    session.info[_rules_key(challenge_id)] = checked
-    return checked
+    session.info[_rules_key(challenge_id)] = found
+    return found
 
 
 def check_attempt_rules(
@@ -211,7 +175,11 @@ def check_attempt_rules(
         raise ForbiddenError(f"player {end_user_id!r} is banned from this tenant")
     if found.rules_tenant_id != tenant_id:
         return
-    limits = found.limits
+    limits = AttemptLimits(
+        max_attempts_per_player=found.max_attempts_per_player,
+        max_attempts_per_day=found.max_attempts_per_day,
+        max_attempts_per_minute=found.max_attempts_per_minute,
+    )
     if not limits.any:
         return
     table = ChallengeAttemptRow

@@ -7,9 +7,14 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from sqlalchemy import (
+    BigInteger,
     ColumnElement,
+    Float,
+    Select,
+    String,
     Table,
     and_,
+    bindparam,
     case,
     delete,
     func,
@@ -18,7 +23,10 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import (
+    cast as sql_cast,
+)
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from podium.errors import NotFoundError
@@ -54,10 +62,8 @@ class ChallengeRepository:
     def lock_for_attempt(self, challenge_id: str, *, tenant_id: str) -> ChallengeRow:
         """The challenge, locked as by ``lock``, its ``revision`` bumped: one UPDATE."""
         row: ChallengeRow | None = self.session.scalar(
-            update(ChallengeRow)
-            .where(ChallengeRow.id == challenge_id, ChallengeRow.tenant_id == tenant_id)
-            .values(revision=ChallengeRow.revision + 1)
-            .returning(ChallengeRow),
+            _LOCK_FOR_ATTEMPT,
+            {"lock_id": challenge_id, "lock_tenant_id": tenant_id},
             execution_options={"synchronize_session": False},
         )
         if row is None:
@@ -103,10 +109,7 @@ class AttemptRepository:
 
     def insert(self, **values: Any) -> ChallengeAttemptRow:
         """One INSERT (no unit of work); the row returned is not attached to the session."""
-        table = cast(Table, ChallengeAttemptRow.__table__)
-        attempt_id = self.session.execute(
-            insert(table).values(**values).returning(table.c.id)
-        ).scalar_one()
+        attempt_id = self.session.execute(_INSERT_ATTEMPT, values).scalar_one()
         return ChallengeAttemptRow(id=int(attempt_id), **values)
 
     def get(self, attempt_id: int) -> ChallengeAttemptRow | None:
@@ -150,10 +153,89 @@ def _better_than_key(key: StandingKey) -> ColumnElement[bool]:
 
 @dataclass(frozen=True, slots=True)
 class Placing:
-    """The ranks of a player's standing keys among the others, and the current leader."""
+    """A player's rank before and after an attempt, and the leader before it."""
 
-    ranks: tuple[int | None, ...]
+    rank_before: int | None
+    rank_after: int | None
     leader: str | None
+
+
+# The statements of recording an attempt, built once: building and keying a statement costs
+# more CPU than SQLite takes to run it.
+_challenges = cast(Table, ChallengeRow.__table__)
+_attempts = cast(Table, ChallengeAttemptRow.__table__)
+_entries = cast(Table, ChallengeEntryRow.__table__)
+_ENTRY_COLUMNS = tuple(column.key for column in _entries.c)
+_ENTRY_VALUES = tuple(column.key for column in _entries.c if not column.primary_key)
+
+_LOCK_FOR_ATTEMPT = (
+    update(ChallengeRow)
+    .where(
+        ChallengeRow.id == bindparam("lock_id", type_=String),
+        ChallengeRow.tenant_id == bindparam("lock_tenant_id", type_=String),
+    )
+    .values(revision=ChallengeRow.revision + 1)
+    .returning(ChallengeRow)
+)
+_INSERT_ATTEMPT = insert(_attempts).returning(_attempts.c.id)
+_INSERT_ENTRY = insert(_entries)
+_UPDATE_ENTRY = update(_entries).where(
+    _entries.c.challenge_id == bindparam("key_challenge_id", type_=String),
+    _entries.c.end_user_id == bindparam("key_end_user_id", type_=String),
+)
+
+
+def _better_than_params(name: str) -> ColumnElement[bool]:
+    """Entries strictly better than the key in parameters ``{name}_sort_value`` (``NULL``
+    sorts last) and ``{name}_created_at``: ``_better_than_key`` in one statement shape."""
+    # An explicit CAST: PostgreSQL cannot type a parameter only tested with IS NULL.
+    value = sql_cast(bindparam(f"{name}_sort_value", type_=Float), Float)
+    created_at = bindparam(f"{name}_created_at", type_=BigInteger)
+    column = _entries.c
+    return or_(
+        and_(
+            value.is_(None),
+            or_(column.sort_value.is_not(None), column.best_created_at < created_at),
+        ),
+        and_(
+            value.is_not(None),
+            or_(
+                column.sort_value < value,
+                and_(column.sort_value == value, column.best_created_at < created_at),
+            ),
+        ),
+    )
+
+
+def _placing_statement() -> Select[Any]:
+    top = _entries.alias("top")
+    challenge_id = bindparam("challenge_id", type_=String)
+    leader = (
+        select(top.c.end_user_id)
+        .where(top.c.challenge_id == challenge_id, top.c.placed.is_(True))
+        .order_by(
+            top.c.sort_value.is_(None),
+            top.c.sort_value,
+            top.c.best_created_at,
+            top.c.best_attempt_id,
+        )
+        .limit(1)
+        .scalar_subquery()
+    )
+    return select(
+        leader,
+        *(
+            func.coalesce(func.sum(case((_better_than_params(name), 1), else_=0)), 0)
+            for name in ("before", "after")
+        ),
+    ).where(
+        _entries.c.challenge_id == challenge_id,
+        _entries.c.placed.is_(True),
+        _entries.c.end_user_id != bindparam("end_user_id", type_=String),
+    )
+
+
+_PLACING = _placing_statement()
 
 
 class StandingRepository:
@@ -185,45 +267,29 @@ class StandingRepository:
         return 1 + int(better or 0)
 
     def placing(
-        self, *, challenge_id: str, end_user_id: str, keys: Sequence[StandingKey | None]
+        self,
+        *,
+        challenge_id: str,
+        end_user_id: str,
+        before: StandingKey | None,
+        after: StandingKey | None,
     ) -> Placing:
-        """In one statement: for each key, 1 + the placed entries of the other players strictly
-        better (``None`` for no key), and the leader as the entries stand now.
+        """In one statement: the player's rank with their entry at ``before`` and at ``after``
+        (1 + the placed entries of the other players strictly better; ``None`` for no key), and
+        the leader as the entries stand now.
 
-        Only the player's own entry may differ between the keys, and an entry is never better
-        than itself, so these are the ranks ``rank_of`` gives with the entry at each key.
+        Only the player's own entry differs between the keys, and an entry is never better than
+        itself, so these are the ranks ``rank_of`` gives with the entry at each key.
         """
-        table = ChallengeEntryRow
-        top = aliased(ChallengeEntryRow)
-        leader = (
-            select(top.end_user_id)
-            .where(top.challenge_id == challenge_id, top.placed.is_(True))
-            .order_by(
-                top.sort_value.is_(None), top.sort_value, top.best_created_at, top.best_attempt_id
-            )
-            .limit(1)
-            .correlate(None)
-            .scalar_subquery()
-        )
-        counted = [key for key in keys if key is not None]
-        found = self.session.execute(
-            select(
-                leader,
-                func.count(),  # an aggregate, so one row even without keys
-                *(
-                    func.coalesce(func.sum(case((_better_than_key(key), 1), else_=0)), 0)
-                    for key in counted
-                ),
-            ).where(
-                table.challenge_id == challenge_id,
-                table.placed.is_(True),
-                table.end_user_id != end_user_id,
-            )
-        ).one()
-        better = iter(found[2:])
+        params: dict[str, Any] = {"challenge_id": challenge_id, "end_user_id": end_user_id}
+        for name, key in (("before", before), ("after", after)):
+            params[f"{name}_sort_value"] = None if key is None else key.sort_value
+            params[f"{name}_created_at"] = 0 if key is None else key.best_created_at
+        leader, better_before, better_after = self.session.execute(_PLACING, params).one()
         return Placing(
-            ranks=tuple(None if key is None else 1 + int(next(better)) for key in keys),
-            leader=found[0],
+            rank_before=None if before is None else 1 + int(better_before),
+            rank_after=None if after is None else 1 + int(better_after),
+            leader=leader,
         )
 
     def leader(self, *, challenge_id: str) -> str | None:
@@ -232,20 +298,20 @@ class StandingRepository:
 
     def insert(self, entry: ChallengeEntryRow) -> None:
         """One INSERT (no unit of work); ``entry`` stays out of the session."""
-        table = cast(Table, ChallengeEntryRow.__table__)
-        self.session.execute(
-            insert(table).values({column.key: getattr(entry, column.key) for column in table.c})
-        )
+        self.session.execute(_INSERT_ENTRY, {name: getattr(entry, name) for name in _ENTRY_COLUMNS})
 
-    def update(self, entry: ChallengeEntryRow, values: dict[str, Any]) -> None:
-        """One UPDATE of the loaded ``entry``'s columns ``values``, also set on ``entry``."""
-        table = ChallengeEntryRow
+    def update(self, entry: ChallengeEntryRow, changes: dict[str, Any]) -> None:
+        """One UPDATE of the loaded ``entry`` with ``changes``, also set on ``entry``."""
+        values = {name: changes.get(name, getattr(entry, name)) for name in _ENTRY_VALUES}
         self.session.execute(
-            update(table)
-            .where(table.challenge_id == entry.challenge_id, table.end_user_id == entry.end_user_id)
-            .values(values)
+            _UPDATE_ENTRY,
+            {
+                "key_challenge_id": entry.challenge_id,
+                "key_end_user_id": entry.end_user_id,
+                **values,
+            },
         )
-        for name, value in values.items():
+        for name, value in changes.items():
             set_committed_value(entry, name, value)
 
     def count_placed(self, *, challenge_id: str) -> int:

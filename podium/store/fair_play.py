@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import Select, String, bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from podium.store.collection_tables import ChallengeRulesRow, PlayerFlagsRow
@@ -67,9 +69,58 @@ class PlayerFlagRepository:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class AttemptRules:
+    """What fair play checks an attempt against: the player's ban, the challenge's rules."""
+
+    banned: bool
+    rules_tenant_id: str | None  # None: the challenge has no rules
+    freeze_at: int | None
+    max_attempts_per_player: int | None
+    max_attempts_per_day: int | None
+    max_attempts_per_minute: int | None
+
+
+def _attempt_rules_statement() -> Select[Any]:
+    rules, flags = ChallengeRulesRow, PlayerFlagsRow
+    challenge_id = bindparam("challenge_id", type_=String)
+
+    def rule(column: Any) -> Any:
+        return select(column).where(rules.challenge_id == challenge_id).scalar_subquery()
+
+    banned = select(flags.banned).where(
+        flags.tenant_id == bindparam("tenant_id", type_=String),
+        flags.end_user_id == bindparam("end_user_id", type_=String),
+    )
+    return select(
+        banned.scalar_subquery(),
+        *(
+            rule(column)
+            for column in (
+                rules.tenant_id,
+                rules.freeze_at,
+                rules.max_attempts_per_player,
+                rules.max_attempts_per_day,
+                rules.max_attempts_per_minute,
+            )
+        ),
+    )
+
+
+_ATTEMPT_RULES = _attempt_rules_statement()  # built once: it runs twice per attempt
+
+
 class ChallengeRulesRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
+
+    def for_attempt(self, *, tenant_id: str, challenge_id: str, end_user_id: str) -> AttemptRules:
+        """The player's ban flag and the challenge's rules, in one statement."""
+        found = self.session.execute(
+            _ATTEMPT_RULES,
+            {"tenant_id": tenant_id, "challenge_id": challenge_id, "end_user_id": end_user_id},
+        ).one()
+        return AttemptRules(bool(found[0]), *found[1:])
 
     def find(self, challenge_id: str) -> ChallengeRulesRow | None:
         return self.session.get(ChallengeRulesRow, challenge_id)
