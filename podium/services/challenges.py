@@ -402,9 +402,7 @@ def record_attempt(
                 best_created_at=created_at,
             )
         after = StandingKey(ordered, created_at) if personal_best else before
-        placing = standings.placing(
-            challenge_id=challenge.id, end_user_id=spec.end_user_id, before=before, after=after
-        )
+        placing = standings.placing(challenge_id=challenge.id, before=before, after=after)
         if entry is None:
             entry = ChallengeEntryRow(
                 **{

@@ -15,16 +15,14 @@ from sqlalchemy import (
     Table,
     and_,
     bindparam,
-    case,
     delete,
     func,
     insert,
+    null,
     or_,
     select,
+    tuple_,
     update,
-)
-from sqlalchemy import (
-    cast as sql_cast,
 )
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
@@ -185,57 +183,73 @@ _UPDATE_ENTRY = update(_entries).where(
 )
 
 
-def _better_than_params(name: str) -> ColumnElement[bool]:
-    """Entries strictly better than the key in parameters ``{name}_sort_value`` (``NULL``
-    sorts last) and ``{name}_created_at``: ``_better_than_key`` in one statement shape."""
-    # An explicit CAST: PostgreSQL cannot type a parameter only tested with IS NULL.
-    value = sql_cast(bindparam(f"{name}_sort_value", type_=Float), Float)
-    created_at = bindparam(f"{name}_created_at", type_=BigInteger)
+def _better_than_param(name: str, *, null: bool) -> ColumnElement[bool]:
+    """``_better_than_key`` for the key in parameters ``{name}_sort_value`` (``null``: the key
+    has none) and ``{name}_created_at``, in a form the standings index can range over."""
     column = _entries.c
-    return or_(
-        and_(
-            value.is_(None),
-            or_(column.sort_value.is_not(None), column.best_created_at < created_at),
-        ),
-        and_(
-            value.is_not(None),
-            or_(
-                column.sort_value < value,
-                and_(column.sort_value == value, column.best_created_at < created_at),
-            ),
-        ),
-    )
-
-
-def _placing_statement() -> Select[Any]:
-    top = _entries.alias("top")
-    challenge_id = bindparam("challenge_id", type_=String)
-    leader = (
-        select(top.c.end_user_id)
-        .where(top.c.challenge_id == challenge_id, top.c.placed.is_(True))
-        .order_by(
-            top.c.sort_value.is_(None),
-            top.c.sort_value,
-            top.c.best_created_at,
-            top.c.best_attempt_id,
+    created_at = bindparam(f"{name}_created_at", type_=BigInteger)
+    if null:
+        return or_(
+            column.sort_value.is_not(None),
+            and_(column.sort_value.is_(None), column.best_created_at < created_at),
         )
-        .limit(1)
+    value = bindparam(f"{name}_sort_value", type_=Float)
+    return tuple_(column.sort_value, column.best_created_at) < tuple_(value, created_at)
+
+
+def _leader_statement() -> Any:
+    """The first placed entry: the best with a value, else the earliest without one (two
+    index-ordered reads instead of a sort on ``sort_value IS NULL``)."""
+    column = _entries.c
+    placed = [
+        column.challenge_id == bindparam("challenge_id", type_=String),
+        column.placed.is_(True),
+    ]
+
+    def first(has_value: bool, *order: Any) -> Any:
+        where = column.sort_value.is_not(None) if has_value else column.sort_value.is_(None)
+        return (
+            select(column.end_user_id)
+            .where(*placed, where)
+            .order_by(*order)
+            .limit(1)
+            .scalar_subquery()
+        )
+
+    return func.coalesce(
+        first(True, column.sort_value, column.best_created_at, column.best_attempt_id),
+        first(False, column.best_created_at, column.best_attempt_id),
+    )
+
+
+_LEADER = select(_leader_statement())
+_PLACINGS: dict[tuple[str, str], Select[Any]] = {}
+
+
+def _placing_statement(before: str, after: str) -> Select[Any]:
+    """Leader, then the count of entries better than each key; a key's shape is ``none`` (no
+    key), ``null`` (no value) or ``value``. Built once per shape."""
+    found = _PLACINGS.get((before, after))
+    if found is not None:
+        return found
+    column = _entries.c
+    placed = [
+        column.challenge_id == bindparam("challenge_id", type_=String),
+        column.placed.is_(True),
+    ]
+    counts = [
+        null()
+        if shape == "none"
+        else select(func.count())
+        .where(*placed, _better_than_param(name, null=shape == "null"))
         .scalar_subquery()
-    )
-    return select(
-        leader,
-        *(
-            func.coalesce(func.sum(case((_better_than_params(name), 1), else_=0)), 0)
-            for name in ("before", "after")
-        ),
-    ).where(
-        _entries.c.challenge_id == challenge_id,
-        _entries.c.placed.is_(True),
-        _entries.c.end_user_id != bindparam("end_user_id", type_=String),
-    )
+        for name, shape in (("before", before), ("after", after))
+    ]
+    return _PLACINGS.setdefault((before, after), select(_leader_statement(), *counts))
 
 
-_PLACING = _placing_statement()
+def _shape(key: StandingKey | None) -> str:
+    return "none" if key is None else "null" if key.sort_value is None else "value"
 
 
 class StandingRepository:
@@ -270,22 +284,24 @@ class StandingRepository:
         self,
         *,
         challenge_id: str,
-        end_user_id: str,
         before: StandingKey | None,
         after: StandingKey | None,
     ) -> Placing:
         """In one statement: the player's rank with their entry at ``before`` and at ``after``
-        (1 + the placed entries of the other players strictly better; ``None`` for no key), and
-        the leader as the entries stand now.
+        (1 + the placed entries strictly better; ``None`` for no key), and the leader as the
+        entries stand now, with the player's entry still at ``before``.
 
-        Only the player's own entry differs between the keys, and an entry is never better than
-        itself, so these are the ranks ``rank_of`` gives with the entry at each key.
+        ``after`` is ``before`` or better than the stored entry, which is therefore never
+        counted as better than ``after``: these are the ranks ``rank_of`` gives with the entry
+        at each key.
         """
-        params: dict[str, Any] = {"challenge_id": challenge_id, "end_user_id": end_user_id}
+        params: dict[str, Any] = {"challenge_id": challenge_id}
         for name, key in (("before", before), ("after", after)):
-            params[f"{name}_sort_value"] = None if key is None else key.sort_value
-            params[f"{name}_created_at"] = 0 if key is None else key.best_created_at
-        leader, better_before, better_after = self.session.execute(_PLACING, params).one()
+            if key is not None:
+                params[f"{name}_sort_value"] = key.sort_value
+                params[f"{name}_created_at"] = key.best_created_at
+        statement = _placing_statement(_shape(before), _shape(after))
+        leader, better_before, better_after = self.session.execute(statement, params).one()
         return Placing(
             rank_before=None if before is None else 1 + int(better_before),
             rank_after=None if after is None else 1 + int(better_after),
@@ -293,8 +309,8 @@ class StandingRepository:
         )
 
     def leader(self, *, challenge_id: str) -> str | None:
-        top = self.page(challenge_id=challenge_id, limit=1, offset=0)
-        return top[0].end_user_id if top else None
+        found: str | None = self.session.scalar(_LEADER, {"challenge_id": challenge_id})
+        return found
 
     def insert(self, entry: ChallengeEntryRow) -> None:
         """One INSERT (no unit of work); ``entry`` stays out of the session."""
