@@ -4,8 +4,9 @@
   ``services.challenges.record_attempt``): first the fair-play check (a banned player or an
   attempt over a limit raises, and the attempt is rolled back, never stored), then event
   detection and the solve order of dynamic values.
-- ``submit_attempt`` is how an attempt enters Podium (the API route, the demo): the fair-play
-  pre-check, then ``record_attempt`` with those listeners.
+- ``submit_attempt`` is how an attempt enters Podium (the API route, the demo):
+  ``record_attempt`` with the fair-play pre-check (run in its read of the challenge, before
+  scoring) and those listeners.
 - ``fair_challenge_leaderboard`` is the public challenge leaderboard when fair play changes it
   (hidden or banned players, a freeze): computed from the attempts the reader may see, with
   the same strategies and tie rules as the stored standings, and cached per challenge revision.

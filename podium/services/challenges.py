@@ -50,7 +50,6 @@ from podium.store.challenges import (
 )
 from podium.store.database import Database
 
-_ENTRY_COLUMNS = tuple(column.key for column in ChallengeEntryRow.__table__.columns)
 _SCORING_FIELDS = ("scoring_strategy", "scoring_plugin_id", "scoring_entrypoint", "scoring_config")
 
 
@@ -324,10 +323,11 @@ def record_attempt(
 ) -> RecordedAttempt:
     """Score the attempt, store it, update the player's standing; return what changed.
 
-    ``prechecks`` run first, in the transaction that reads the challenge, before anything is
-    scored. The transaction holding the challenge's lock then does only what must be exact:
-    about six statements (lock and standing, attempt, ranks and leader, standing, revision),
-    plus what ``listeners`` need.
+    ``prechecks`` (fair play) run first, in the transaction that reads the challenge, before
+    anything is scored. The transaction holding the challenge's lock then does five statements
+    (the lock, which bumps the revision; the standing; the attempt; both ranks and the leader;
+    the standing written), a sixth only when the player takes the lead, plus what
+    ``listeners`` need.
     """
     with db.read() as session:
         pending = PendingAttempt(tenant_id, challenge_id, spec.end_user_id, now_ms)
@@ -404,16 +404,9 @@ def record_attempt(
         after = StandingKey(ordered, created_at) if personal_best else before
         placing = standings.placing(challenge_id=challenge.id, before=before, after=after)
         if entry is None:
-            entry = ChallengeEntryRow(
-                **{
-                    **dict.fromkeys(_ENTRY_COLUMNS),
-                    "challenge_id": challenge.id,
-                    "end_user_id": spec.end_user_id,
-                    "placed": False,
-                    **changes,
-                }
+            entry = standings.insert(
+                challenge_id=challenge.id, end_user_id=spec.end_user_id, values=changes
             )
-            standings.insert(entry)
         else:
             standings.update(entry, changes)
         previous_rank, rank = placing.rank_before, placing.rank_after

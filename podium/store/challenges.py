@@ -100,11 +100,6 @@ class AttemptRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def add(self, row: ChallengeAttemptRow) -> ChallengeAttemptRow:
-        self.session.add(row)
-        self.session.flush()
-        return row
-
     def insert(self, **values: Any) -> ChallengeAttemptRow:
         """One INSERT (no unit of work); the row returned is not attached to the session."""
         attempt_id = self.session.execute(_INSERT_ATTEMPT, values).scalar_one()
@@ -261,10 +256,6 @@ class StandingRepository:
     def find(self, *, challenge_id: str, end_user_id: str) -> ChallengeEntryRow | None:
         return self.session.get(ChallengeEntryRow, (challenge_id, end_user_id))
 
-    def add(self, row: ChallengeEntryRow) -> None:
-        self.session.add(row)
-        self.session.flush()
-
     def rank_of(self, entry: ChallengeEntryRow) -> int | None:
         """1 + the placed entries strictly better; ``None`` for an entry not placed."""
         if not entry.placed:
@@ -312,9 +303,20 @@ class StandingRepository:
         found: str | None = self.session.scalar(_LEADER, {"challenge_id": challenge_id})
         return found
 
-    def insert(self, entry: ChallengeEntryRow) -> None:
-        """One INSERT (no unit of work); ``entry`` stays out of the session."""
-        self.session.execute(_INSERT_ENTRY, {name: getattr(entry, name) for name in _ENTRY_COLUMNS})
+    def insert(
+        self, *, challenge_id: str, end_user_id: str, values: dict[str, Any]
+    ) -> ChallengeEntryRow:
+        """The player's first entry, with ``values`` (unset columns ``NULL``, not placed): one
+        INSERT, no unit of work; the row returned stays out of the session."""
+        row = {
+            **dict.fromkeys(_ENTRY_COLUMNS),
+            "challenge_id": challenge_id,
+            "end_user_id": end_user_id,
+            "placed": False,
+            **values,
+        }
+        self.session.execute(_INSERT_ENTRY, row)
+        return ChallengeEntryRow(**row)
 
     def update(self, entry: ChallengeEntryRow, changes: dict[str, Any]) -> None:
         """One UPDATE of the loaded ``entry`` with ``changes``, also set on ``entry``."""
