@@ -17,6 +17,7 @@ from podium.services.attempt_hooks import submit_attempt
 from podium.services.attempt_scoring import AttemptScorer
 from podium.store.database import Database
 from tests.conftest import T0
+from tests.services.test_challenges import oracle_challenge
 
 IN_PROCESS = AttemptScorer(default_timeout_ms=5_000, sandbox=None)
 
@@ -34,16 +35,7 @@ def _leader(strategy: ScoringStrategy, outcomes: list[AttemptOutcome]) -> str | 
 def test_ranks_and_leaders_match_the_domain_oracle(
     database: Database, strategy: ScoringStrategy
 ) -> None:
-    # Flaky fails on a rating of 0 or none: those attempts place unscored (NULL sorts last).
-    entrypoint = (
-        "tests.plugins.hostile_scorers:Flaky" if strategy is ScoringStrategy.CUSTOM else None
-    )
-    challenge = service.create_challenge(
-        database,
-        tenant_id="default",
-        spec=ChallengeCreate(name="c", scoring_strategy=strategy, scoring_entrypoint=entrypoint),
-        now_ms=T0,
-    )
+    challenge = oracle_challenge(database, strategy)
     rng = random.Random(7)
     outcomes: list[AttemptOutcome] = []
     for _ in range(40):

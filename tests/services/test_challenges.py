@@ -12,6 +12,7 @@ from podium.domain.challenges import AttemptOutcome, ScoringStrategy, standings
 from podium.schemas.challenges import AttemptCreate, ChallengeCreate
 from podium.services import challenges as service
 from podium.services.attempt_scoring import AttemptScorer
+from podium.store.challenge_tables import ChallengeRow
 from podium.store.database import Database
 from tests.conftest import T0
 
@@ -96,20 +97,25 @@ def test_a_failing_listener_stores_nothing(database: Database) -> None:
     assert board.challenge.revision == 0
 
 
-@pytest.mark.parametrize("strategy", list(ScoringStrategy))
-def test_stored_standings_match_the_domain_oracle(
-    database: Database, strategy: ScoringStrategy
-) -> None:
-    # The custom scorer fails on a rating of 0 or none: those attempts rank last, unscored.
+def oracle_challenge(database: Database, strategy: ScoringStrategy) -> ChallengeRow:
+    """A challenge of ``strategy``; a custom one fails on a rating of 0 or none, so that those
+    attempts rank last, unscored."""
     entrypoint = (
         "tests.plugins.hostile_scorers:Flaky" if strategy is ScoringStrategy.CUSTOM else None
     )
-    challenge = service.create_challenge(
+    return service.create_challenge(
         database,
         tenant_id="default",
         spec=ChallengeCreate(name="c", scoring_strategy=strategy, scoring_entrypoint=entrypoint),
         now_ms=T0,
     )
+
+
+@pytest.mark.parametrize("strategy", list(ScoringStrategy))
+def test_stored_standings_match_the_domain_oracle(
+    database: Database, strategy: ScoringStrategy
+) -> None:
+    challenge = oracle_challenge(database, strategy)
     rng = random.Random(strategy.value)
     outcomes = []
     for _ in range(40):
