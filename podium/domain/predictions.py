@@ -48,6 +48,11 @@ def _finite_number(value: Any, where: str) -> float:
 
 def normalize_payload(raw: Any) -> dict[str, Any]:
     """The stored form of a prediction payload, or ``PayloadError`` naming the bad part."""
+    if type(raw) is dict and len(raw) == 1:
+        # The common point value ``{"value": <float>}`` is already in its stored form.
+        value = raw.get("value")
+        if type(value) is float and math.isfinite(value):
+            return {"value": value}
     if isinstance(raw, bool):
         raise PayloadError("payload must be a number or an object")
     if isinstance(raw, int | float):
