@@ -262,7 +262,7 @@ def ingest_prediction_rows(
                 )
                 continue
             checked.append(
-                NewPrediction(
+                (
                     row.get("id") or default_prediction_id(model_id, param_id, performed_at),
                     model_id,
                     param_id,
@@ -278,12 +278,12 @@ def ingest_prediction_rows(
         # conflict raises, and the transaction, insert included, rolls back.
         repository = PredictionRepository(session)
         inserted = repository.insert_missing(competition_id, unique, submitted_at=now_ms)
-        repeated = [row for row in unique if row.id not in inserted]
-        stored = repository.existing(competition_id, (row.id for row in repeated))
+        repeated = [row for row in unique if row[0] not in inserted]
+        stored = repository.existing(competition_id, (row[0] for row in repeated))
         conflicts = [
-            Problem("id", f"prediction {row.id!r} is stored with other content", index_of[row.id])
+            Problem("id", f"prediction {row[0]!r} is stored with other content", index_of[row[0]])
             for row in repeated
-            if stored[row.id] != row
+            if stored[row[0]] != row
         ]
         if conflicts:
             raise ConflictError(
@@ -307,10 +307,10 @@ def _unique_predictions(
     problems: list[Problem] = []
     first: dict[str, NewPrediction] = {}
     for row, index in zip(rows, indexes, strict=True):
-        seen = first.setdefault(row.id, row)
+        seen = first.setdefault(row[0], row)
         if seen is row:
             unique.append(row)
-            index_of[row.id] = index
+            index_of[row[0]] = index
         elif seen != row:
             problems.append(
                 Problem("id", "repeats an earlier row of this batch with other content", index)
