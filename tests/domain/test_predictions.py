@@ -11,6 +11,7 @@ from podium.domain.predictions import PayloadError, normalize_payload
     ("raw", "stored"),
     [
         (0.5, {"value": 0.5}),
+        ({"value": 0.25}, {"value": 0.25}),  # the common shape, taken as it is
         (3, {"value": 3.0}),
         ({"value": 1}, {"value": 1.0}),
         (
