@@ -15,6 +15,7 @@ import httpx
 import uvicorn
 
 from podium.api.app import create_app
+from podium.cli.serving import freeze_startup_objects
 from podium.settings import Settings
 from podium.store.database import Database
 
@@ -71,8 +72,10 @@ def api_server(url: str) -> Iterator[str]:
 def main(url: str, port: int) -> None:
     settings = Settings(database_url=url, ingest_max_rows=100_000, log_level="WARNING")
     database = Database(settings.database_url)
+    application = create_app(settings, database)
+    freeze_startup_objects()  # as `podium serve` does
     uvicorn.run(
-        create_app(settings, database),
+        application,
         host="127.0.0.1",
         port=port,
         log_level="warning",
