@@ -100,6 +100,11 @@ def test_a_repeated_id_inside_a_batch(client: TestClient, competition: str) -> N
         ),
         (prediction(payload=None), "predictions.payload", "number or an object"),
         (
+            prediction(payload={"value": 0.1, "note": "a\u0000b"}),  # jsonb refuses NUL
+            "predictions.payload",
+            "payload.note must not contain the NUL character",
+        ),
+        (
             prediction(performed_at="yesterday"),
             "predictions.performed_at",
             "not an ISO 8601 instant",
@@ -132,6 +137,14 @@ def test_nan_is_never_stored(client: TestClient, competition: str) -> None:
         headers={"content-type": "application/json"},
     )
     assert response.status_code == 422
+    in_a_custom_key = body.replace('"payload": NaN', '"payload": {"value": 1, "spread": NaN}')
+    response = client.post(
+        "/api/competitions/c1/predictions",
+        content=in_a_custom_key,
+        headers={"content-type": "application/json"},
+    )
+    assert response.status_code == 422
+    assert response.json()["problems"][0]["field"] == "predictions.payload"
     observation = client.post(
         "/api/competitions/c1/observations",
         content='{"observations": [{"asset": "BTC", "ts": 0, "value": Infinity}]}',
