@@ -14,7 +14,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.exceptions import RequestValidationError
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from podium.api.deps import DatabaseDep, IngestDep, NowDep, SettingsDep
@@ -41,7 +41,7 @@ def _inline_refs(schema: Any, definitions: dict[str, Any]) -> Any:
     return schema
 
 
-def json_request_body(model: type[PredictionBatch]) -> dict[str, Any]:
+def json_request_body(model: type[BaseModel]) -> dict[str, Any]:
     """The OpenAPI ``requestBody`` of a route that reads its JSON body itself."""
     schema = model.model_json_schema()
     definitions = schema.pop("$defs", {})
