@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from typing import Annotated
 
 import typer
@@ -32,6 +33,17 @@ from podium.store.database import Database
 GRACEFUL_SHUTDOWN_S = 10
 
 
+def freeze_startup_objects() -> None:
+    """Keep what exists at start (modules, the app, plugins) out of the cyclic GC's walks.
+
+    Those objects live as long as the process. A bulk request of thousands of rows allocates
+    enough to trigger full collections, and each would walk them all again (about a third of
+    an ingest request's CPU time); frozen, a collection walks only the young objects.
+    """
+    gc.collect()
+    gc.freeze()
+
+
 def _serve(settings: Settings, database: Database, jobs: list[BackgroundJob]) -> None:
     check_startup_access(database, settings)
     # Webhooks of challenge events are delivered by every serving process (leases keep them
@@ -42,6 +54,7 @@ def _serve(settings: Settings, database: Database, jobs: list[BackgroundJob]) ->
         f"Podium on http://{settings.host}:{settings.port}  "
         f"(API docs at /docs, leaderboard at /reports/leaderboard; Ctrl-C stops)"
     )
+    freeze_startup_objects()
     uvicorn.run(
         application,
         host=settings.host,
