@@ -96,9 +96,7 @@ def test_score_columns_equals_the_per_row_protocol(rows: list[tuple[Any, float]]
 
 
 def test_a_non_finite_column_score_fails_that_row_only() -> None:
-    scored = score_columns(
-        Columnar(), [{"value": 1.0}, {"value": 1.0}], np.array([0.0, 2.0]), lambda: []
-    )
+    scored = score_columns(Columnar(), [{"value": 1.0}, {"value": 1.0}], np.array([0.0, 2.0]), list)
     assert scored.failures == {0: NON_FINITE}
     assert scored.values[1] == -0.5
 
