@@ -206,7 +206,7 @@ def _score_due(
     )
     ScoreQueueRepository(session).write_outcomes(outcomes)
     if count:
-        ScoreRepository(session).add_rollups(
+        ScoreRepository(session).add_rollup_columns(
             competition.id,
             rollup_columns(
                 due.model if every else due.model.take(resolved),

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from podium.domain.due_batch import DueBatch, Labels
 from podium.domain.model import Param
 from podium.domain.predictions import DuePrediction
-from podium.domain.rollups import ScoredRow, rollup_columns, rollup_deltas
+from podium.domain.rollups import RollupColumns, ScoredRow, rollup_columns, rollup_deltas
 from podium.domain.scoring import NON_FINITE, point_values, score_batch, score_columns
 
 HOUR = 3_600_000
@@ -142,15 +142,28 @@ def test_rollup_columns_equal_rollup_deltas_bit_for_bit(
     expected = rollup_deltas(
         [ScoredRow(m, p, at, value, value is not None) for m, p, at, value in rows], HOUR
     )
-    got = rollup_columns(
+    columns = rollup_columns(
         Labels.of(m for m, *_ in rows),
         Labels.of(p for _, p, *_ in rows),
         np.array([at for *_, at, _ in rows], dtype=np.int64),
         np.array([np.nan if value is None else value for *_, value in rows], dtype=np.float64),
         HOUR,
     )
+    got = columns.deltas()
+    assert RollupColumns.of(expected) == columns
     assert [
         (d.model_id, d.param_id, d.bucket_start, d.count, d.total.hex(), d.failed) for d in got
     ] == [
         (d.model_id, d.param_id, d.bucket_start, d.count, d.total.hex(), d.failed) for d in expected
     ]
+    totals: dict[tuple[str, str], list[float]] = {}
+    for delta in expected:
+        entry = totals.setdefault((delta.model_id, delta.param_id), [0, 0.0, 0])
+        entry[0] += delta.count
+        entry[1] += delta.total
+        entry[2] += delta.failed
+    summed = columns.totals()
+    assert list(zip(summed.model_id, summed.param_id, strict=True)) == list(totals)
+    assert [
+        [c, t.hex(), f] for c, t, f in zip(summed.count, summed.total, summed.failed, strict=True)
+    ] == [[c, t.hex(), f] for c, t, f in totals.values()]
