@@ -22,6 +22,7 @@ from podium.domain.model import (
     calc_overall_score,
     group_model_scores,
 )
+from podium.domain.due_batch import DueBatch, Labels
 from podium.domain.predictions import DuePrediction, PayloadError, PredictionStatus
 from podium.domain.ranking import (
     Eligibility,
@@ -54,7 +55,15 @@ from podium.plugins.collection_scorer_protocol import (
     CollectionScorerProtocol,
     CollectionScoringContext,
 )
-from podium.plugins.protocols import Metric, MetricPoint, Resolver, ScoringFunction, TruthSource
+from podium.plugins.protocols import (
+    ColumnarResolver,
+    ColumnarScoringFunction,
+    Metric,
+    MetricPoint,
+    Resolver,
+    ScoringFunction,
+    TruthSource,
+)
 from podium.plugins.scorer_protocol import (
     AttemptMetrics,
     ScorerProtocol,
@@ -71,12 +80,16 @@ __all__ = [
     "ChallengeBest",
     "CollectionScorerProtocol",
     "CollectionScoringContext",
+    "ColumnarResolver",
+    "ColumnarScoringFunction",
     "ConfigurationError",
     "ConflictError",
+    "DueBatch",
     "DuePrediction",
     "Eligibility",
     "ForbiddenError",
     "InvalidInputError",
+    "Labels",
     "Leaderboard",
     "LeaderboardEntry",
     "LexicographicRanker",
