@@ -5,6 +5,7 @@ package is internal and may change.
 """
 
 from podium.domain.access import Principal, Role
+from podium.domain.due_batch import DueBatch, Labels
 from podium.domain.leaderboard import (
     Leaderboard,
     LeaderboardEntry,
@@ -22,7 +23,6 @@ from podium.domain.model import (
     calc_overall_score,
     group_model_scores,
 )
-from podium.domain.due_batch import DueBatch, Labels
 from podium.domain.predictions import DuePrediction, PayloadError, PredictionStatus
 from podium.domain.ranking import (
     Eligibility,
