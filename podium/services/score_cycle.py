@@ -1,10 +1,12 @@
 """One score cycle of one competition: resolve → score → roll up → windows → snapshot → rank.
 
 1. Due predictions (``PENDING``, ``resolvable_at`` passed) are read in batches of
-   ``batch_size``. For each batch, in one transaction: the resolver finds their ground truth,
-   the scoring function scores the resolved ones (a failure fails that prediction only), the
-   predictions whose truth is still unknown after the grace period are ``EXPIRED``, and the new
-   scores are added to the per model/param/bucket roll-ups.
+   ``batch_size``, as columns (``DueBatch``). For each batch, in one transaction: the resolver
+   finds their ground truth, the scoring function scores the resolved ones (a failure fails that
+   prediction only), the predictions whose truth is still unknown after the grace period are
+   ``EXPIRED``, and the new scores are added to the per model/param/bucket roll-ups. Plugins
+   with the columnar protocol (``resolve_columns``, ``score_columns``) take the whole batch as
+   NumPy arrays; the others are called through their per-row protocol, with the same results.
 2. If the inputs changed since the latest leaderboard (new scores, models, settings) or time
    moved into a new bucket, then in one transaction: window scores are read from the roll-ups,
    turned into each model's ``ModelScore``, snapshotted, ranked, and stored as a leaderboard
@@ -12,7 +14,9 @@
    competition's custom metrics are recorded (``podium.services.metrics``).
 
 A crash leaves the store consistent: each batch commits whole (scores with their roll-ups),
-the leaderboard commits whole, and the next cycle picks up where this one stopped.
+the leaderboard commits whole, and the next cycle picks up where this one stopped. On
+PostgreSQL a batch commits without waiting for its WAL flush: a server crash may lose the last
+batches whole (scored again by the next cycle); the leaderboard's durable commit flushes them.
 """
 
 from __future__ import annotations
