@@ -37,7 +37,9 @@ _OUTCOMES_POSTGRESQL = (
     "score_failed_reason = u.score_failed_reason, scored_at = %s "
     "FROM unnest(%s::varchar[], %s::float8[], %s::float8[], %s::boolean[], %s::varchar[], "
     "%s::bigint[]) AS u(status, truth, score_value, score_success, score_failed_reason, pk) "
-    "WHERE p.pk = u.pk"
+    # Without the ANY, the planner merge-joins the sorted batch with the primary key index from
+    # its first entry: every batch would read the whole history before it.
+    "WHERE p.pk = u.pk AND p.pk = ANY(%s::bigint[])"
 )
 
 
@@ -128,7 +130,7 @@ class ScoreQueueRepository:
         )
         if self._postgresql:
             connection.exec_driver_sql(
-                _OUTCOMES_POSTGRESQL, (outcomes.scored_at, *columns, outcomes.pk)
+                _OUTCOMES_POSTGRESQL, (outcomes.scored_at, *columns, outcomes.pk, outcomes.pk)
             )
         else:
             rows = zip(*columns, repeat(outcomes.scored_at), outcomes.pk, strict=False)
