@@ -11,6 +11,7 @@ from podium.domain.leaderboard import (
     LeaderboardEntry,
     asset_categories,
     leaderboard_id,
+    models_by_asset,
     models_on_asset,
     rank_changes,
 )
@@ -132,6 +133,7 @@ __all__ = [
     "calc_overall_score",
     "group_model_scores",
     "leaderboard_id",
+    "models_by_asset",
     "models_on_asset",
     "rank_by_key",
     "rank_changes",

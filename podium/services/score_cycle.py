@@ -33,8 +33,7 @@ from podium.domain.due_batch import DueBatch
 from podium.domain.leaderboard import (
     OVERALL_CATEGORY,
     Leaderboard,
-    asset_categories,
-    models_on_asset,
+    models_by_asset,
 )
 from podium.domain.model import Model, ParamScore, group_model_scores
 from podium.domain.predictions import PredictionStatus
@@ -328,9 +327,9 @@ def build_category_leaderboards(
     """One leaderboard per asset, each model scored on that asset's params only."""
     built = []
     repository = LeaderboardRepository(session)
-    for asset in asset_categories(models):
+    for asset, on_asset in models_by_asset(models).items():
         leaderboard = Leaderboard.create(
-            models_on_asset(models, asset),
+            on_asset,
             competition_id=competition.id,
             created_at=from_ms(now_ms),
             category=asset,

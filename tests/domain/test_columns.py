@@ -11,10 +11,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from podium.domain.due_batch import DueBatch, Labels
-from podium.domain.model import Param
+from podium.domain.leaderboard import asset_categories, models_by_asset, models_on_asset
+from podium.domain.model import Model, ModelScore, Param, ParamScore, Player
 from podium.domain.predictions import DuePrediction
 from podium.domain.rollups import RollupColumns, ScoredRow, rollup_columns, rollup_deltas
 from podium.domain.scoring import NON_FINITE, point_values, score_batch, score_columns
+from podium.domain.windows import WindowScores
 
 HOUR = 3_600_000
 PARAM = Param("p")
@@ -167,3 +169,24 @@ def test_rollup_columns_equal_rollup_deltas_bit_for_bit(
     assert [
         [c, t.hex(), f] for c, t, f in zip(summed.count, summed.total, summed.failed, strict=True)
     ] == [[c, t.hex(), f] for c, t, f in totals.values()]
+
+
+def test_models_by_asset_equals_models_on_asset_for_every_asset() -> None:
+    params = [Param("a1", asset="A"), Param("b1", asset="B"), Param("a2", asset="A"), Param("x")]
+    models = [
+        Model(
+            f"m{index}",
+            f"m{index}",
+            Player("p", "p"),
+            score=ModelScore.from_params(
+                ParamScore(param, WindowScores(recent=float(index * k)), index + k)
+                for k, param in enumerate(params)
+                if (index + k) % 3
+            ),
+        )
+        for index in range(7)
+    ]
+    grouped = models_by_asset(models)
+    assert list(grouped) == asset_categories(models) == ["A", "B"]
+    for asset in grouped:
+        assert grouped[asset] == models_on_asset(models, asset)
