@@ -5,11 +5,13 @@ package is internal and may change.
 """
 
 from podium.domain.access import Principal, Role
+from podium.domain.due_batch import DueBatch, Labels
 from podium.domain.leaderboard import (
     Leaderboard,
     LeaderboardEntry,
     asset_categories,
     leaderboard_id,
+    models_by_asset,
     models_on_asset,
     rank_changes,
 )
@@ -54,7 +56,15 @@ from podium.plugins.collection_scorer_protocol import (
     CollectionScorerProtocol,
     CollectionScoringContext,
 )
-from podium.plugins.protocols import Metric, MetricPoint, Resolver, ScoringFunction, TruthSource
+from podium.plugins.protocols import (
+    ColumnarResolver,
+    ColumnarScoringFunction,
+    Metric,
+    MetricPoint,
+    Resolver,
+    ScoringFunction,
+    TruthSource,
+)
 from podium.plugins.scorer_protocol import (
     AttemptMetrics,
     ScorerProtocol,
@@ -71,12 +81,16 @@ __all__ = [
     "ChallengeBest",
     "CollectionScorerProtocol",
     "CollectionScoringContext",
+    "ColumnarResolver",
+    "ColumnarScoringFunction",
     "ConfigurationError",
     "ConflictError",
+    "DueBatch",
     "DuePrediction",
     "Eligibility",
     "ForbiddenError",
     "InvalidInputError",
+    "Labels",
     "Leaderboard",
     "LeaderboardEntry",
     "LexicographicRanker",
@@ -119,6 +133,7 @@ __all__ = [
     "calc_overall_score",
     "group_model_scores",
     "leaderboard_id",
+    "models_by_asset",
     "models_on_asset",
     "rank_by_key",
     "rank_changes",

@@ -10,6 +10,7 @@ import podium
 # Modules whose public classes and functions are part of the public surface.
 PUBLIC_MODULES = (
     "podium.domain.access",
+    "podium.domain.due_batch",
     "podium.domain.leaderboard",
     "podium.domain.model",
     "podium.domain.predictions",

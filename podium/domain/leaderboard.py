@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from podium.domain.model import Model, ModelScore
+from podium.domain.model import Model, ModelScore, ParamScore
 from podium.domain.ranking import DEFAULT_RANKER, Ranker
 from podium.domain.timestamps import from_ms, to_ms
 from podium.domain.windows import WindowScores
@@ -98,6 +98,19 @@ def models_on_asset(models: Iterable[Model], asset: str) -> list[Model]:
         if on_asset:
             found.append(replace(model, score=ModelScore.from_params(on_asset)))
     return found
+
+
+def models_by_asset(models: Iterable[Model]) -> dict[str, list[Model]]:
+    """``models_on_asset`` for every asset of ``asset_categories``, in one pass over the models."""
+    found: dict[str, list[Model]] = {}
+    for model in models:
+        on_asset: dict[str, list[ParamScore]] = {}
+        for item in model.scores_by_param:
+            if item.param.asset is not None:
+                on_asset.setdefault(item.param.asset, []).append(item)
+        for asset, items in on_asset.items():
+            found.setdefault(asset, []).append(replace(model, score=ModelScore.from_params(items)))
+    return {asset: found[asset] for asset in sorted(found)}
 
 
 def rank_changes(

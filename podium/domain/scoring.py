@@ -1,9 +1,11 @@
 """Applying a scoring function to a batch of resolved predictions, one failure at a time.
 
 A scoring function maps (payload, truth, param) to a float, higher is better. It may also offer
-``score_batch(payloads, truths, params)`` returning one value per row, which is used when present
-(the built-ins do it with NumPy). A row whose function raises or returns something that is not a
-finite number fails alone, with a reason; the batch and the cycle go on.
+``score_batch(payloads, truths, params)`` returning one value per row, or ``score_columns(values,
+truths)`` scoring NumPy arrays of point values (``point_value`` of each payload) against truths;
+the score worker uses the most columnar one present (the built-ins offer all three). A row whose
+function raises or returns something that is not a finite number fails alone, with a reason; the
+batch and the cycle go on.
 """
 
 from __future__ import annotations
@@ -13,9 +15,14 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
+
 from podium.domain.model import Param
+from podium.domain.series import FloatArray
 
 ScoreFunction = Callable[[Mapping[str, Any], float, Param], float]
+NON_FINITE = "scoring function returned a non-finite number"
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +46,7 @@ def check_score(value: Any) -> ScoreOutcome:
     if type(value) is float:  # the common case, first
         if math.isfinite(value):
             return ScoreOutcome(value, True)
-        return ScoreOutcome(None, False, "scoring function returned a non-finite number")
+        return ScoreOutcome(None, False, NON_FINITE)
     if isinstance(value, BaseException):
         return ScoreOutcome(None, False, _describe(value))
     if isinstance(value, bool):
@@ -52,7 +59,7 @@ def check_score(value: Any) -> ScoreOutcome:
     else:
         number = float(value)
     if not math.isfinite(number):
-        return ScoreOutcome(None, False, "scoring function returned a non-finite number")
+        return ScoreOutcome(None, False, NON_FINITE)
     return ScoreOutcome(number, True)
 
 
@@ -78,3 +85,94 @@ def score_batch(
         except Exception as error:
             outcomes.append(ScoreOutcome(None, False, _describe(error)))
     return outcomes
+
+
+def point_value(payload: Mapping[str, Any]) -> float:
+    """The point estimate of a payload: its value, its distribution's mean, or its samples' mean."""
+    if "value" in payload:
+        return float(payload["value"])
+    distribution = payload.get("distribution")
+    if isinstance(distribution, Mapping) and "mean" in distribution:
+        return float(distribution["mean"])
+    samples = payload.get("samples")
+    if isinstance(samples, list) and samples:
+        return float(np.mean(np.asarray(samples, dtype=np.float64)))
+    raise ValueError("payload has no point value (value, distribution or samples)")
+
+
+def point_values(payloads: Sequence[Mapping[str, Any]]) -> tuple[FloatArray, dict[int, Exception]]:
+    """Each payload's ``point_value`` (0.0 where it has none) and the error of each such row."""
+    # The common shape, {"value": <float>}, in one pass; anything else row by row.
+    values = [
+        value if type(value) is float else None
+        for value in (
+            payload.get("value") if type(payload) is dict else None for payload in payloads
+        )
+    ]
+    errors: dict[int, Exception] = {}
+    for index, value in enumerate(values):
+        if value is None:
+            try:
+                values[index] = point_value(payloads[index])
+            except (ValueError, TypeError) as error:
+                values[index] = 0.0
+                errors[index] = error
+    return np.asarray(values, dtype=np.float64), errors
+
+
+@dataclass(frozen=True, slots=True)
+class ScoredColumns:
+    """Scores of a batch: ``values`` (NaN where a row failed) and the reason of each failure."""
+
+    values: FloatArray
+    failures: dict[int, str]
+
+    @property
+    def success(self) -> npt.NDArray[np.bool_]:
+        return ~np.isnan(self.values)
+
+
+def _columnar(
+    function: ScoreFunction, payloads: Sequence[Mapping[str, Any]], truths: FloatArray
+) -> ScoredColumns | None:
+    score_columns = getattr(function, "score_columns", None)
+    if score_columns is None:
+        return None
+    values, errors = point_values(payloads)
+    try:
+        scores = np.array(score_columns(values, truths), dtype=np.float64)
+    except Exception:
+        return None  # the per-row protocol decides, row by row
+    if scores.shape != values.shape:
+        return None
+    failures = {index: _describe(error) for index, error in errors.items()}
+    bad = ~np.isfinite(scores)
+    bad[list(errors)] = False
+    failures.update(dict.fromkeys(np.flatnonzero(bad).tolist(), NON_FINITE))
+    scores[list(failures)] = np.nan
+    return ScoredColumns(scores, failures)
+
+
+def score_columns(
+    function: ScoreFunction,
+    payloads: Sequence[Mapping[str, Any]],
+    truths: FloatArray,
+    params: Callable[[], Sequence[Param]],
+) -> ScoredColumns:
+    """``score_batch`` for a batch of columns: ``score_columns`` when the function has it.
+
+    Equal, row for row, to the per-row protocol. ``params`` builds the per-row params only when
+    the per-row protocol is used.
+    """
+    scored = _columnar(function, payloads, truths)
+    if scored is not None:
+        return scored
+    outcomes = score_batch(function, payloads, truths.tolist(), params())
+    return ScoredColumns(
+        np.array([np.nan if item.value is None else item.value for item in outcomes]),
+        {
+            index: item.failed_reason or "unknown"
+            for index, item in enumerate(outcomes)
+            if not item.success
+        },
+    )

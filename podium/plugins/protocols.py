@@ -3,8 +3,13 @@
 - A **scoring function** scores one resolved prediction: ``(payload, truth, param) -> float``,
   higher is better. It may add ``score_batch(payloads, truths, params)`` returning one float (or
   one exception, for a row it cannot score) per row: the worker then calls it once per batch.
+  A scoring function of point values may also add ``score_columns(values, truths)``: NumPy
+  arrays in, one score per row out (NaN or infinity fails that row), used first.
 - A **resolver** finds the ground truth of due predictions from stored feeds:
-  ``resolve(predictions, source) -> list[float | None]`` (``None``: not known yet).
+  ``resolve(predictions, source) -> list[float | None]`` (``None``: not known yet). It may add
+  ``resolve_columns(batch, source)`` taking a ``DueBatch`` (columns) and returning one truth per
+  row as a NumPy array (NaN: not known yet), used first. See "Columnar plugins" in
+  docs/scoring.md.
 - A **metric** measures one model over a window of its scored predictions:
   ``compute(points) -> float | None`` (``points``: ``MetricPoint`` in time order; ``None``: not
   defined, e.g. too few points). Values are stored as a time series after each score cycle.
@@ -21,12 +26,22 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
+from podium.domain.due_batch import DueBatch
 from podium.domain.model import Param
 from podium.domain.predictions import DuePrediction
 from podium.domain.ranking import Ranker
-from podium.domain.series import TimeSeries
+from podium.domain.series import FloatArray, TimeSeries
 
-__all__ = ["Metric", "MetricPoint", "Ranker", "Resolver", "ScoringFunction", "TruthSource"]
+__all__ = [
+    "ColumnarResolver",
+    "ColumnarScoringFunction",
+    "Metric",
+    "MetricPoint",
+    "Ranker",
+    "Resolver",
+    "ScoringFunction",
+    "TruthSource",
+]
 
 
 @runtime_checkable
@@ -47,6 +62,20 @@ class Resolver(Protocol):
     def resolve(
         self, predictions: Sequence[DuePrediction], source: TruthSource
     ) -> list[float | None]: ...
+
+
+@runtime_checkable
+class ColumnarScoringFunction(Protocol):
+    """The optional columnar side of a scoring function of point values."""
+
+    def score_columns(self, values: FloatArray, truths: FloatArray) -> FloatArray: ...
+
+
+@runtime_checkable
+class ColumnarResolver(Protocol):
+    """The optional columnar side of a resolver."""
+
+    def resolve_columns(self, batch: DueBatch, source: TruthSource) -> FloatArray: ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,33 +7,28 @@
 - ``explicit``: the truth stored for the prediction's param at its ``resolvable_at`` (the latest
   truth at or before it, at most ``tolerance_s`` old; 0 means exactly at that instant).
 
-A prediction whose truth is not known yet stays pending; after the competition's grace period
-the worker marks it ``EXPIRED``.
+Both offer the columnar protocol (``resolve_columns(batch, source)``, NaN where unknown) and
+the per-row one (``resolve``, which wraps it). A prediction whose truth is not known yet stays
+pending; after the competition's grace period the worker marks it ``EXPIRED``.
 """
 
 from __future__ import annotations
 
 import math
-from collections import defaultdict
 from collections.abc import Sequence
 from typing import Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
+from podium.domain.due_batch import DueBatch
 from podium.domain.predictions import DuePrediction
+from podium.domain.series import FloatArray
 from podium.domain.timestamps import MS_PER_SECOND
 from podium.plugins.protocols import TruthSource
 
 
-def _by_asset(predictions: Sequence[DuePrediction]) -> dict[str | None, list[int]]:
-    groups: dict[str | None, list[int]] = defaultdict(list)
-    for index, prediction in enumerate(predictions):
-        groups[prediction.param.asset].append(index)
-    return groups
-
-
-def _known(values: np.ndarray) -> list[float | None]:
+def _known(values: FloatArray) -> list[float | None]:
     return [None if math.isnan(value) else value for value in values.tolist()]
 
 
@@ -50,12 +45,15 @@ class PriceReturnResolver:
     def resolve(
         self, predictions: Sequence[DuePrediction], source: TruthSource
     ) -> list[float | None]:
-        truths: list[float | None] = [None] * len(predictions)
-        for asset, indexes in _by_asset(predictions).items():
+        return _known(self.resolve_columns(DueBatch.from_predictions(predictions), source))
+
+    def resolve_columns(self, batch: DueBatch, source: TruthSource) -> FloatArray:
+        truths = np.full(len(batch), np.nan)
+        for asset, rows in batch.rows_by_asset().items():
             if asset is None:
                 continue
-            starts = np.array([predictions[i].performed_at for i in indexes], dtype=np.int64)
-            ends = np.array([predictions[i].resolvable_at for i in indexes], dtype=np.int64)
+            starts = batch.performed_at[rows]
+            ends = batch.resolvable_at[rows]
             series = source.observations(
                 asset, int(starts.min()) - self.max_age_ms, int(ends.max())
             )
@@ -65,8 +63,7 @@ class PriceReturnResolver:
                 ratio = after / before
                 returns = np.log(ratio) if self.kind == "log" else ratio - 1.0
             returns[~np.isfinite(returns)] = np.nan
-            for index, value in zip(indexes, _known(returns), strict=True):
-                truths[index] = value
+            truths[rows] = returns
         return truths
 
 
@@ -81,15 +78,12 @@ class ExplicitTruthResolver:
     def resolve(
         self, predictions: Sequence[DuePrediction], source: TruthSource
     ) -> list[float | None]:
-        truths: list[float | None] = [None] * len(predictions)
-        by_param: dict[str, list[int]] = defaultdict(list)
-        for index, prediction in enumerate(predictions):
-            by_param[prediction.param.id].append(index)
-        for param_id, indexes in by_param.items():
-            ends = np.array([predictions[i].resolvable_at for i in indexes], dtype=np.int64)
+        return _known(self.resolve_columns(DueBatch.from_predictions(predictions), source))
+
+    def resolve_columns(self, batch: DueBatch, source: TruthSource) -> FloatArray:
+        truths = np.full(len(batch), np.nan)
+        for param_id, rows in batch.param.groups().items():
+            ends = batch.resolvable_at[rows]
             series = source.truths(param_id, int(ends.min()) - self.max_age_ms, int(ends.max()))
-            for index, value in zip(
-                indexes, _known(series.as_of(ends, self.max_age_ms)), strict=True
-            ):
-                truths[index] = value
+            truths[rows] = series.as_of(ends, self.max_age_ms)
         return truths

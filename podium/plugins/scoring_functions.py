@@ -16,7 +16,8 @@ crps        ``-CRPS``: the continuous ranked probability score of a        distr
 ==========  ===========================================================  =====================
 
 Losses are negated, as scikit-learn does with ``neg_mean_squared_error``, so that every ranking
-rule can sort "higher first". Each class also scores a whole batch with NumPy.
+rule can sort "higher first". Each class but ``crps`` also scores whole columns with NumPy
+(``score_columns``, see ``podium.domain.scoring``).
 """
 
 from __future__ import annotations
@@ -29,20 +30,9 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict
 
 from podium.domain.model import Param
+from podium.domain.scoring import point_value as point_value  # re-exported: public before
+from podium.domain.scoring import point_values
 from podium.domain.series import FloatArray
-
-
-def point_value(payload: Mapping[str, Any]) -> float:
-    """The point estimate of a payload: its value, its distribution's mean, or its samples' mean."""
-    if "value" in payload:
-        return float(payload["value"])
-    distribution = payload.get("distribution")
-    if isinstance(distribution, Mapping) and "mean" in distribution:
-        return float(distribution["mean"])
-    samples = payload.get("samples")
-    if isinstance(samples, list) and samples:
-        return float(np.mean(np.asarray(samples, dtype=np.float64)))
-    raise ValueError("payload has no point value (value, distribution or samples)")
 
 
 class _PointScore:
@@ -55,20 +45,17 @@ class _PointScore:
         values = np.asarray([point_value(payload)], dtype=np.float64)
         return float(self._scores(values, np.asarray([truth], dtype=np.float64))[0])
 
+    def score_columns(self, values: FloatArray, truths: FloatArray) -> FloatArray:
+        """The columnar protocol: one score per (point value, truth)."""
+        return self._scores(values, truths)
+
     def score_batch(
         self,
         payloads: Sequence[Mapping[str, Any]],
         truths: Sequence[float],
         params: Sequence[Param],
     ) -> list[float | Exception]:
-        estimates = np.empty(len(payloads), dtype=np.float64)
-        failures: dict[int, Exception] = {}
-        for index, payload in enumerate(payloads):
-            try:
-                estimates[index] = point_value(payload)
-            except (ValueError, TypeError) as error:
-                estimates[index] = 0.0
-                failures[index] = error
+        estimates, failures = point_values(payloads)
         scores: list[float | Exception] = list(
             self._scores(estimates, np.asarray(truths, dtype=np.float64)).tolist()
         )

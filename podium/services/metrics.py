@@ -16,9 +16,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from podium.domain.scoring import point_value
 from podium.plugins import METRICS
 from podium.plugins.protocols import Metric, MetricPoint
-from podium.plugins.scoring_functions import point_value
 from podium.store.database import Database
 from podium.store.metrics import MetricRepository
 from podium.store.prediction_stats import PredictionStatsRepository

@@ -1,10 +1,12 @@
 """One score cycle of one competition: resolve → score → roll up → windows → snapshot → rank.
 
 1. Due predictions (``PENDING``, ``resolvable_at`` passed) are read in batches of
-   ``batch_size``. For each batch, in one transaction: the resolver finds their ground truth,
-   the scoring function scores the resolved ones (a failure fails that prediction only), the
-   predictions whose truth is still unknown after the grace period are ``EXPIRED``, and the new
-   scores are added to the per model/param/bucket roll-ups.
+   ``batch_size``, as columns (``DueBatch``). For each batch, in one transaction: the resolver
+   finds their ground truth, the scoring function scores the resolved ones (a failure fails that
+   prediction only), the predictions whose truth is still unknown after the grace period are
+   ``EXPIRED``, and the new scores are added to the per model/param/bucket roll-ups. Plugins
+   with the columnar protocol (``resolve_columns``, ``score_columns``) take the whole batch as
+   NumPy arrays; the others are called through their per-row protocol, with the same results.
 2. If the inputs changed since the latest leaderboard (new scores, models, settings) or time
    moved into a new bucket, then in one transaction: window scores are read from the roll-ups,
    turned into each model's ``ModelScore``, snapshotted, ranked, and stored as a leaderboard
@@ -12,31 +14,33 @@
    competition's custom metrics are recorded (``podium.services.metrics``).
 
 A crash leaves the store consistent: each batch commits whole (scores with their roll-ups),
-the leaderboard commits whole, and the next cycle picks up where this one stopped.
+the leaderboard commits whole, and the next cycle picks up where this one stopped. On
+PostgreSQL a batch commits without waiting for its WAL flush: a server crash may lose the last
+batches whole (scored again by the next cycle); the leaderboard's durable commit flushes them.
 """
 
 from __future__ import annotations
 
 import logging
-import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
 
+import numpy as np
 from sqlalchemy.orm import Session
 
+from podium.domain.due_batch import DueBatch
 from podium.domain.leaderboard import (
     OVERALL_CATEGORY,
     Leaderboard,
-    asset_categories,
-    models_on_asset,
+    models_by_asset,
 )
-from podium.domain.model import Model, Param, ParamScore, group_model_scores
-from podium.domain.predictions import DuePrediction, PredictionStatus
+from podium.domain.model import Model, ParamScore, group_model_scores
+from podium.domain.predictions import PredictionStatus
 from podium.domain.ranking import RankingRule
-from podium.domain.rollups import ScoredRow, rollup_deltas
-from podium.domain.scoring import ScoreOutcome, score_batch
+from podium.domain.rollups import rollup_columns
+from podium.domain.scoring import score_columns
+from podium.domain.series import FloatArray
 from podium.domain.timestamps import floor_to, from_ms
 from podium.domain.windows import WindowScores, window_means
 from podium.plugins import RESOLVERS, SCORING_FUNCTIONS
@@ -48,8 +52,8 @@ from podium.store.competitions import CompetitionRepository
 from podium.store.database import Database
 from podium.store.ground_truth import GroundTruthRepository
 from podium.store.leaderboards import LeaderboardRepository
-from podium.store.predictions import Outcome, PredictionRepository
 from podium.store.roster import RosterRepository
+from podium.store.score_queue import OutcomeColumns, ScoreQueueRepository
 from podium.store.scores import ScoreRepository
 from podium.store.tables import CompetitionRow, LeaderboardRow
 
@@ -93,13 +97,15 @@ def run_score_cycle(
     cursor = _START
     while True:
         with db.write() as session:
-            due = PredictionRepository(session).fetch_due(
-                competition_id, now_ms=now_ms, after=cursor, limit=batch_size
+            queue = ScoreQueueRepository(session)
+            queue.defer_commit_flush()
+            due = queue.fetch_due(
+                competition_id, now_ms=now_ms, after=cursor, limit=batch_size, params=params
             )
-            if not due:
+            if not len(due):
                 break
-            cursor = (due[-1].resolvable_at, due[-1].pk)
-            _score_due(session, competition, params, plugins, due, now_ms, report)
+            cursor = (int(due.resolvable_at[-1]), int(due.pk[-1]))
+            _score_due(session, competition, plugins, due, now_ms, report)
         if len(due) < batch_size:
             break
     with db.write() as session:
@@ -122,105 +128,96 @@ def run_score_cycle(
 
 
 def _resolve(
-    resolver: Resolver, due: Sequence[DuePrediction], session: Session, competition_id: str
-) -> list[float | None]:
+    resolver: Resolver, due: DueBatch, session: Session, competition_id: str
+) -> FloatArray:
+    """The truth of each due prediction, NaN where it is not known (yet)."""
+    unknown = np.full(len(due), np.nan)
+    source = GroundTruthRepository(session, competition_id)
+    columnar = getattr(resolver, "resolve_columns", None)
     try:
-        truths = list(resolver.resolve(due, GroundTruthRepository(session, competition_id)))
+        if columnar is not None:
+            truths = np.array(columnar(due, source), dtype=np.float64)
+        else:
+            truths = np.array(
+                [
+                    float(truth) if isinstance(truth, int | float) else np.nan
+                    for truth in resolver.resolve(due.predictions(), source)
+                ],
+                dtype=np.float64,
+            )
     except Exception:
         # A broken resolver leaves the batch pending: it is retried until the grace period ends.
         log.exception("competition %s: resolver failed on a batch of %d", competition_id, len(due))
-        return [None] * len(due)
-    if len(truths) != len(due):
+        return unknown
+    if truths.shape != unknown.shape:
         log.error(
             "competition %s: resolver returned %d truths for %d predictions",
             competition_id,
-            len(truths),
+            truths.size,
             len(due),
         )
-        return [None] * len(due)
-    return [
-        float(truth) if isinstance(truth, int | float) and math.isfinite(truth) else None
-        for truth in truths
-    ]
+        return unknown
+    truths[~np.isfinite(truths)] = np.nan
+    return truths
 
 
 def _score_due(
     session: Session,
     competition: CompetitionRow,
-    params: dict[str, Param],
     plugins: _Plugins,
-    rows: Sequence[Any],
+    due: DueBatch,
     now_ms: int,
     report: CycleReport,
 ) -> None:
-    # Plain loops over tuples: this runs once per prediction, keep it lean.
-    due = [
-        DuePrediction(pk, id_, model_id, params[param_id], payload, performed_at, resolvable_at)
-        for pk, id_, model_id, param_id, payload, performed_at, resolvable_at in rows
-    ]
+    # Columns end to end: this runs for every prediction, so no object per row where avoidable.
     truths = _resolve(plugins.resolver, due, session, competition.id)
-    resolved = [index for index, truth in enumerate(truths) if truth is not None]
-    outcomes: list[ScoreOutcome] = score_batch(
+    known = ~np.isnan(truths)
+    resolved = np.flatnonzero(known)
+    every = resolved.size == len(due)
+    payloads = due.payloads if every else [due.payloads[index] for index in resolved.tolist()]
+    scores = score_columns(
         plugins.scoring,
-        [due[index].payload for index in resolved],
-        [truths[index] for index in resolved],  # type: ignore[misc]
-        [due[index].param for index in resolved],
+        payloads,
+        truths[resolved],
+        lambda: [due.params[name] for name in due.param.take(resolved).values()],
     )
-    updates: list[Outcome] = []
-    scored_rows: list[ScoredRow] = []
-    scored = PredictionStatus.SCORED.value
-    failed = PredictionStatus.FAILED.value
-    for index, outcome in zip(resolved, outcomes, strict=True):
-        prediction = due[index]
-        success = outcome.success
-        updates.append(
-            Outcome(
-                scored if success else failed,
-                truths[index],
-                outcome.value,
-                success,
-                outcome.failed_reason,
-                now_ms,
-                prediction.pk,
-            )
-        )
-        scored_rows.append(
-            ScoredRow(
-                prediction.model_id,
-                prediction.param.id,
-                prediction.resolvable_at,
-                outcome.value,
-                success,
-            )
-        )
-        if not success:
-            report.failed += 1
-            reason = outcome.failed_reason or "unknown"
-            report.failures[reason] = report.failures.get(reason, 0) + 1
-    report.scored += len(resolved) - sum(1 for outcome in outcomes if not outcome.success)
-    expire_before = now_ms - competition.grace_period_ms
-    for index, truth in enumerate(truths):
-        if truth is not None:
-            continue
-        if due[index].resolvable_at < expire_before:
-            updates.append(
-                Outcome(
-                    PredictionStatus.EXPIRED.value,
-                    None,
-                    None,
-                    False,
-                    EXPIRED_REASON,
-                    now_ms,
-                    due[index].pk,
-                )
-            )
-            report.expired += 1
-        else:
-            report.waiting += 1
-    PredictionRepository(session).write_scored(updates)
-    if scored_rows:
-        ScoreRepository(session).add_rollups(
-            competition.id, rollup_deltas(scored_rows, competition.bucket_ms)
+    count = int(resolved.size)
+    status = [PredictionStatus.SCORED.value] * count
+    success = [True] * count
+    reasons: list[str | None] = [None] * count
+    for index, reason in scores.failures.items():
+        status[index] = PredictionStatus.FAILED.value
+        success[index] = False
+        reasons[index] = reason
+        report.failures[reason] = report.failures.get(reason, 0) + 1
+    report.failed += len(scores.failures)
+    report.scored += count - len(scores.failures)
+    waiting = np.flatnonzero(~known)
+    expired = waiting[due.resolvable_at[waiting] < now_ms - competition.grace_period_ms]
+    report.expired += int(expired.size)
+    report.waiting += int(waiting.size - expired.size)
+    gone = int(expired.size)
+    outcomes = OutcomeColumns(
+        status=status + [PredictionStatus.EXPIRED.value] * gone,
+        truth=truths[resolved].tolist() + [None] * gone,
+        score_value=[None if value != value else value for value in scores.values.tolist()]
+        + [None] * gone,
+        score_success=success + [False] * gone,
+        score_failed_reason=reasons + [EXPIRED_REASON] * gone,
+        pk=due.pk[resolved].tolist() + due.pk[expired].tolist(),
+        scored_at=now_ms,
+    )
+    ScoreQueueRepository(session).write_outcomes(outcomes)
+    if count:
+        ScoreRepository(session).add_rollup_columns(
+            competition.id,
+            rollup_columns(
+                due.model if every else due.model.take(resolved),
+                due.param if every else due.param.take(resolved),
+                due.resolvable_at[resolved],
+                scores.values,
+                competition.bucket_ms,
+            ),
         )
         CompetitionRepository(session).bump_revision(competition.id)
 
@@ -330,9 +327,9 @@ def build_category_leaderboards(
     """One leaderboard per asset, each model scored on that asset's params only."""
     built = []
     repository = LeaderboardRepository(session)
-    for asset in asset_categories(models):
+    for asset, on_asset in models_by_asset(models).items():
         leaderboard = Leaderboard.create(
-            models_on_asset(models, asset),
+            on_asset,
             competition_id=competition.id,
             created_at=from_ms(now_ms),
             category=asset,

@@ -7,8 +7,21 @@ from sqlalchemy.orm import Session
 
 from podium.domain.leaderboard import Leaderboard
 from podium.domain.timestamps import to_ms
-from podium.store.database import dialect_insert
 from podium.store.tables import LeaderboardEntryRow, LeaderboardRow
+
+_ENTRY_COLUMNS = (
+    "leaderboard_id, model_id, rank, model_name, player_id, player_name, score_recent, "
+    "score_steady, score_anchor, combined_score, prediction_count"
+)
+_ENTRIES_SQLITE = (
+    f"INSERT INTO leaderboard_entries ({_ENTRY_COLUMNS}) "  # noqa: S608 (constants only)
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_ENTRIES_POSTGRESQL = (
+    f"INSERT INTO leaderboard_entries ({_ENTRY_COLUMNS}) SELECT * FROM unnest(%s::varchar[], "  # noqa: S608 (constants only)
+    "%s::varchar[], %s::integer[], %s::varchar[], %s::varchar[], %s::varchar[], %s::float8[], "
+    "%s::float8[], %s::float8[], %s::float8[], %s::integer[])"
+)
 
 
 class LeaderboardRepository:
@@ -36,25 +49,30 @@ class LeaderboardRepository:
         )
         self.session.flush()
         if leaderboard.entries:
-            self.session.execute(
-                dialect_insert(self.session, LeaderboardEntryRow),
-                [
-                    {
-                        "leaderboard_id": leaderboard.id,
-                        "model_id": entry.model_id,
-                        "rank": entry.rank,
-                        "model_name": entry.model_name,
-                        "player_id": entry.player_id,
-                        "player_name": entry.player_name,
-                        "score_recent": entry.score.recent,
-                        "score_steady": entry.score.steady,
-                        "score_anchor": entry.score.anchor,
-                        "combined_score": entry.combined_score,
-                        "prediction_count": entry.prediction_count,
-                    }
-                    for entry in leaderboard.entries
-                ],
-            )
+            self._insert_entries(leaderboard)
+
+    def _insert_entries(self, leaderboard: Leaderboard) -> None:
+        """One statement through the driver: ``unnest(arrays)`` on PostgreSQL, ``executemany``
+        on SQLite (a leaderboard per asset of 1,000 entries each is built every cycle)."""
+        entries = leaderboard.entries
+        columns = (
+            [leaderboard.id] * len(entries),
+            [entry.model_id for entry in entries],
+            [entry.rank for entry in entries],
+            [entry.model_name for entry in entries],
+            [entry.player_id for entry in entries],
+            [entry.player_name for entry in entries],
+            [entry.score.recent for entry in entries],
+            [entry.score.steady for entry in entries],
+            [entry.score.anchor for entry in entries],
+            [entry.combined_score for entry in entries],
+            [entry.prediction_count for entry in entries],
+        )
+        connection = self.session.connection()
+        if connection.dialect.name == "postgresql":
+            connection.exec_driver_sql(_ENTRIES_POSTGRESQL, columns)
+        else:
+            connection.exec_driver_sql(_ENTRIES_SQLITE, list(zip(*columns, strict=True)))
 
     def latest(
         self, competition_id: str, *, category: str, at_ms: int | None = None

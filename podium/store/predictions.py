@@ -1,58 +1,22 @@
-"""Predictions: bulk insert, the score worker's queue of due predictions, and listings."""
+"""Predictions: bulk insert, outcomes by primary key, and listings.
+
+The score worker reads and writes the due queue through ``podium.store.score_queue``.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, TypeVar
 
-from sqlalchemy import Row, Select, func, select, tuple_, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session
 
-from podium.domain.predictions import PredictionStatus
 from podium.store.database import json_text
 from podium.store.roster import chunked
 from podium.store.tables import ParamRow, PredictionRow
 
 AnySelect = TypeVar("AnySelect", bound="Select[*tuple[Any, ...]]")
-
-_DUE_COLUMNS = (
-    PredictionRow.pk,
-    PredictionRow.id,
-    PredictionRow.model_id,
-    PredictionRow.param_id,
-    PredictionRow.payload,
-    PredictionRow.performed_at,
-    PredictionRow.resolvable_at,
-)
-
-
-class Outcome(NamedTuple):
-    """What the score worker writes back to one prediction."""
-
-    status: str
-    truth: float | None
-    score_value: float | None
-    score_success: bool
-    score_failed_reason: str | None
-    scored_at: int
-    pk: int
-
-
-_OUTCOMES_SQLITE = (
-    "UPDATE predictions SET status = ?, truth = ?, score_value = ?, score_success = ?, "
-    "score_failed_reason = ?, scored_at = ? WHERE pk = ?"
-)
-_OUTCOMES_POSTGRESQL = (
-    "UPDATE predictions AS p SET status = u.status, truth = u.truth, "
-    "score_value = u.score_value, score_success = u.score_success, "
-    "score_failed_reason = u.score_failed_reason, scored_at = u.scored_at "
-    "FROM unnest(%s::varchar[], %s::float8[], %s::float8[], %s::boolean[], %s::varchar[], "
-    "%s::bigint[], %s::bigint[]) "
-    "AS u(status, truth, score_value, score_success, score_failed_reason, scored_at, pk) "
-    "WHERE p.pk = u.pk"
-)
-
 
 NewPrediction = tuple[str, str, str, dict[str, Any], int, int]
 """A prediction to store, as the ingest service checked it: ``(id, model_id, param_id,
@@ -172,43 +136,10 @@ class PredictionRepository:
             )
         return inserted
 
-    def fetch_due(
-        self, competition_id: str, *, now_ms: int, after: tuple[int, int], limit: int
-    ) -> list[Row[Any]]:
-        """Pending predictions due at ``now_ms``, in (resolvable_at, pk) order after ``after``."""
-        statement = (
-            select(*_DUE_COLUMNS)
-            .where(
-                PredictionRow.competition_id == competition_id,
-                PredictionRow.status == PredictionStatus.PENDING.value,
-                PredictionRow.resolvable_at <= now_ms,
-                tuple_(PredictionRow.resolvable_at, PredictionRow.pk) > tuple_(*after),
-            )
-            .order_by(PredictionRow.resolvable_at, PredictionRow.pk)
-            .limit(limit)
-        )
-        # Core, not ORM: plain rows, without the ORM's per-row loading.
-        return list(self.session.connection().execute(statement))
-
     def write_outcomes(self, updates: Sequence[dict[str, Any]]) -> None:
         """Bulk update by primary key: each dict has ``pk`` and the columns to set."""
         if updates:
             self.session.execute(update(PredictionRow), list(updates))
-
-    def write_scored(self, outcomes: Sequence[Outcome]) -> None:
-        """The score worker's outcomes, by primary key.
-
-        One statement per batch: ``UPDATE … FROM unnest(arrays)`` on PostgreSQL (one round
-        trip), the driver's ``executemany`` on SQLite (no ORM bookkeeping per row).
-        """
-        if not outcomes:
-            return
-        connection = self.session.connection()
-        if connection.dialect.name == "postgresql":
-            columns = tuple(list(column) for column in zip(*outcomes, strict=True))
-            connection.exec_driver_sql(_OUTCOMES_POSTGRESQL, columns)
-        else:
-            connection.exec_driver_sql(_OUTCOMES_SQLITE, list(outcomes))
 
     def count_by_status(self, competition_id: str) -> dict[str, int]:
         statement = (

@@ -7,7 +7,6 @@ how many predictions were ever scored.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -15,7 +14,7 @@ from typing import Any
 from sqlalchemy import Row, case, delete, func, select
 from sqlalchemy.orm import Session
 
-from podium.domain.rollups import RollupDelta
+from podium.domain.rollups import RollupColumns, RollupDelta
 from podium.domain.timestamps import floor_to
 from podium.domain.windows import WINDOW_NAMES, WindowSpec
 from podium.store.database import dialect_insert
@@ -80,51 +79,41 @@ class ScoreRepository:
         self.session = session
 
     def add_rollups(self, competition_id: str, deltas: Sequence[RollupDelta]) -> None:
-        """Add a batch's deltas to the roll-ups and the all-time totals, one statement each.
+        """Add a batch's deltas to the roll-ups and the all-time totals (see ``add_rollup_columns``)."""
+        self.add_rollup_columns(competition_id, RollupColumns.of(deltas))
+
+    def add_rollup_columns(self, competition_id: str, rollups: RollupColumns) -> None:
+        """Add a batch's roll-ups and their all-time totals, one statement each.
 
         Rows are sent in key order, so that concurrent writers lock them in the same order.
         """
-        if not deltas:
+        if not len(rollups):
             return
-        rollups = sorted(
-            (
-                competition_id,
-                delta.model_id,
-                delta.param_id,
-                delta.bucket_start,
-                delta.count,
-                delta.total,
-                delta.failed,
-            )
-            for delta in deltas
-        )
-        self._add(_ROLLUPS, rollups)
-        totals: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0, 0.0, 0])
-        for delta in deltas:
-            entry = totals[(delta.model_id, delta.param_id)]
-            entry[0] += delta.count
-            entry[1] += delta.total
-            entry[2] += delta.failed
-        self._add(
-            _TOTALS,
-            [
-                (competition_id, model_id, param_id, int(count), total, int(failed))
-                for (model_id, param_id), (count, total, failed) in sorted(totals.items())
-            ],
-        )
+        self._add(_ROLLUPS, competition_id, rollups, with_bucket=True)
+        self._add(_TOTALS, competition_id, rollups.totals(), with_bucket=False)
 
-    def _add(self, target: _Upsert, rows: list[tuple[Any, ...]]) -> None:
+    def _add(
+        self, target: _Upsert, competition_id: str, rollups: RollupColumns, *, with_bucket: bool
+    ) -> None:
         """Insert rows, or add their count, total and failed to the stored ones.
 
         ``INSERT … SELECT FROM unnest(arrays)`` on PostgreSQL (one round trip), the driver's
         ``executemany`` on SQLite.
         """
+        columns: list[list[Any]] = [
+            [competition_id] * len(rollups),
+            rollups.model_id,
+            rollups.param_id,
+            *([rollups.bucket_start] if with_bucket else []),
+            rollups.count,
+            rollups.total,
+            rollups.failed,
+        ]
         connection = self.session.connection()
         if connection.dialect.name == "postgresql":
-            columns = tuple(list(column) for column in zip(*rows, strict=True))
-            connection.exec_driver_sql(target.postgresql, columns)
+            connection.exec_driver_sql(target.postgresql, tuple(columns))
         else:
-            connection.exec_driver_sql(target.sqlite, rows)
+            connection.exec_driver_sql(target.sqlite, list(zip(*columns, strict=True)))
 
     def window_sums(self, competition_id: str, spec: WindowSpec, now_ms: int) -> list[WindowSums]:
         last_bucket = floor_to(now_ms, spec.bucket_ms)
