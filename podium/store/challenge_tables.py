@@ -50,6 +50,9 @@ class ChallengeAttemptRow(Base):
     __tablename__ = "challenge_attempts"
     __table_args__ = (
         Index("ix_challenge_attempts_player", "challenge_id", "end_user_id", "created_at"),
+        Index(
+            "ix_challenge_attempts_player_recorded", "challenge_id", "end_user_id", "recorded_at"
+        ),
     )
 
     id: Mapped[int] = mapped_column(SerialKey, primary_key=True, autoincrement=True)

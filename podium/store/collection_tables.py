@@ -100,6 +100,7 @@ class ChallengeEventRow(Base):
     __table_args__ = (
         UniqueConstraint("challenge_id", "dedupe_key"),
         Index("ix_challenge_events_tenant_id_id", "tenant_id", "id"),
+        Index("ix_challenge_events_challenge_id_id", "challenge_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(SerialKey, primary_key=True, autoincrement=True)
