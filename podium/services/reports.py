@@ -10,11 +10,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import TypeAdapter
 from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
 from podium.domain.leaderboard import OVERALL_CATEGORY, rank_changes
+from podium.domain.timestamps import from_ms
 from podium.errors import NotFoundError
+from podium.schemas.reports import LeaderboardEntryOut
 from podium.services.ranking import split_ranker_config
 from podium.store.competitions import CompetitionRepository
 from podium.store.database import Database
@@ -150,14 +153,20 @@ def latest_leaderboard_version(
     and rescore). Three indexed reads, nothing else: what a poller's ETag and a cached body are
     checked against."""
     with db.read() as session:
-        boards = LeaderboardRepository(session)
-        latest = boards.latest_version(competition_id, category=category)
-        if latest is None:
-            return None, ()
-        earlier = boards.latest_version(
-            competition_id, category=category, at_ms=latest.created_at - RANK_CHANGE_SPAN_MS
-        )
-        revision = CompetitionRepository(session).get(competition_id).revision
+        return _latest_version(session, competition_id, category)
+
+
+def _latest_version(
+    session: Session, competition_id: str, category: str
+) -> tuple[Row[str, int, int] | None, tuple[Any, ...]]:
+    boards = LeaderboardRepository(session)
+    latest = boards.latest_version(competition_id, category=category)
+    if latest is None:
+        return None, ()
+    earlier = boards.latest_version(
+        competition_id, category=category, at_ms=latest.created_at - RANK_CHANGE_SPAN_MS
+    )
+    revision = CompetitionRepository(session).get(competition_id).revision
     return latest, (
         competition_id,
         category,
@@ -166,6 +175,57 @@ def latest_leaderboard_version(
         earlier.id if earlier is not None else None,
         revision,
     )
+
+
+def leaderboard_entries(view: LeaderboardView) -> list[LeaderboardEntryOut]:
+    """The rows of the report API for a leaderboard read by ``leaderboard``."""
+    board = view.leaderboard
+    if board is None:
+        return []
+    created_at = from_ms(board.created_at)
+    return [
+        LeaderboardEntryOut(
+            rank=entry.rank,
+            model_id=entry.model_id,
+            model_name=entry.model_name,
+            player_id=entry.player_id,
+            player_name=entry.player_name,
+            cruncher_name=entry.player_name,
+            username=entry.player_name,
+            status=view.active.get(entry.model_id, False),
+            score_recent=entry.score_recent,
+            score_steady=entry.score_steady,
+            score_anchor=entry.score_anchor,
+            combined_score=entry.combined_score,
+            prediction_count=entry.prediction_count,
+            rank_change_24h=view.rank_changes.get(entry.model_id),
+            leaderboard_id=board.id,
+            category=board.category,
+            created_at=created_at,
+        )
+        for entry in view.entries
+    ]
+
+
+LEADERBOARD_ENTRIES = TypeAdapter(list[LeaderboardEntryOut])
+
+
+def leaderboard_json(view: LeaderboardView) -> bytes:
+    """``leaderboard_entries`` as the JSON array the API answers (by alias)."""
+    return LEADERBOARD_ENTRIES.dump_json(leaderboard_entries(view), by_alias=True)
+
+
+def latest_leaderboard_json(
+    db: Database, *, competition_id: str, category: str = OVERALL_CATEGORY
+) -> tuple[LeaderboardRow | None, bytes, tuple[Any, ...] | None]:
+    """The latest leaderboard, its JSON body, and its version key (``latest_leaderboard_version``)
+    when nothing changed while it was read (``None`` otherwise: the body must not be reused)."""
+    _, before = latest_leaderboard_version(db, competition_id=competition_id, category=category)
+    view = leaderboard(db, competition_id=competition_id, category=category)
+    _, after = latest_leaderboard_version(db, competition_id=competition_id, category=category)
+    board = view.leaderboard
+    stable = board is not None and before == after and before[2:4] == (board.id, board.revision)
+    return board, leaderboard_json(view), after if stable else None
 
 
 def players(db: Database, *, tenant_id: str | None = None) -> list[PlayerRow]:
