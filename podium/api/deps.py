@@ -86,8 +86,6 @@ LatestLeaderboardsDep = Annotated[LatestLeaderboards, Depends(get_latest_leaderb
 
 async def get_report_competition(
     request: Request,
-    database: DatabaseDep,
-    settings: SettingsDep,
     principal: ReadDep,
     competition: Annotated[
         str | None,
@@ -104,12 +102,13 @@ async def get_report_competition(
     found = resolved.peek(key)
     if found is not MISSING:
         return found
+    state = request.app.state  # not sub-dependencies: each costs a resolution per request
 
     def resolve() -> str:
         return resolve_competition_id(
-            database,
+            state.database,
             competition_id=competition,
-            default=settings.default_competition,
+            default=state.settings.default_competition,
             tenant_id=principal.tenant_id,
         )
 

@@ -8,8 +8,10 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
+import orjson
 from pydantic import TypeAdapter
 from sqlalchemy import Row
 from sqlalchemy.orm import Session
@@ -17,6 +19,7 @@ from sqlalchemy.orm import Session
 from podium.domain.leaderboard import OVERALL_CATEGORY, rank_changes
 from podium.domain.timestamps import from_ms
 from podium.errors import NotFoundError
+from podium.schemas.common import Instant
 from podium.schemas.reports import LeaderboardEntryOut
 from podium.services.ranking import split_ranker_config
 from podium.store.competitions import CompetitionRepository
@@ -353,15 +356,17 @@ def score_history(
         )
 
 
-def score_points(
+def score_points_json(
     db: Database,
     *,
     competition_id: str,
     model_ids: Sequence[str] | None,
     start_ms: int,
     end_ms: int,
-) -> list[dict[str, Any]]:
-    """Each model's overall scores per snapshot, without the per-param detail."""
+) -> bytes:
+    """Each model's overall scores per snapshot, without the per-param detail: the JSON array
+    of ``ModelScoresPoint`` rows, written by orjson straight from the store's rows (each
+    instant formatted once: every model shares the snapshot times)."""
     _check_models(db, competition_id, model_ids)
     with db.read() as session:
         rows = ScoreRepository(session).snapshot_points(
@@ -371,7 +376,28 @@ def score_points(
             end_ms=end_ms,
             limit=MAX_SNAPSHOT_ROWS,
         )
-    return [dict(row._mapping) for row in rows]
+    instants: dict[int, str] = {}
+    points = []
+    for row in rows:
+        instant = instants.get(row.performed_at)
+        if instant is None:
+            instant = instants[row.performed_at] = _INSTANT.dump_python(
+                from_ms(row.performed_at), mode="json"
+            )
+        points.append(
+            {
+                "model_id": row.model_id,
+                "performed_at": instant,
+                "score_recent": row.score_recent,
+                "score_steady": row.score_steady,
+                "score_anchor": row.score_anchor,
+                "prediction_count": row.prediction_count,
+            }
+        )
+    return orjson.dumps(points)
+
+
+_INSTANT: TypeAdapter[datetime] = TypeAdapter(Instant)
 
 
 def param_score_history(

@@ -13,7 +13,6 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, Response
-from pydantic import TypeAdapter
 from starlette.concurrency import run_in_threadpool
 
 from podium.api.deps import (
@@ -353,21 +352,14 @@ def models_global(
 ) -> Response:
     """Each model's overall window scores over time: one row per model and snapshot."""
     start_ms, end_ms = time_range(start, end, now_ms)
-    rows = reports.score_points(
+    body = reports.score_points_json(
         db,
         competition_id=competition,
         model_ids=model_ids_of(project_ids),
         start_ms=start_ms,
         end_ms=end_ms,
     )
-    # Serialized in one call (pydantic-core), not validated twice by the response model.
-    return Response(
-        _SCORE_POINTS.dump_json([ModelScoresPoint.model_validate(row) for row in rows]),
-        media_type="application/json",
-    )
-
-
-_SCORE_POINTS = TypeAdapter(list[ModelScoresPoint])
+    return Response(body, media_type="application/json")
 
 
 @router.get("/models/params")
