@@ -38,12 +38,13 @@ from podium.store.database import Database
 
 log = logging.getLogger(__name__)
 
+# Matched in this order: the most polled routes (health probes, reports) first.
 ROUTERS = (
     health.router,
+    reports.router,
     competitions.router,
     roster.router,
     ingest.router,
-    reports.router,
     challenges.router,
     fair_play.router,
     challenge_events.router,

@@ -17,10 +17,10 @@ from starlette.concurrency import run_in_threadpool
 
 from podium.api.deps import (
     DatabaseDep,
-    LatestLeaderboardsDep,
     NowDep,
     ReportCompetitionDep,
     SettingsDep,
+    latest_leaderboards,
 )
 from podium.domain.leaderboard import OVERALL_CATEGORY
 from podium.domain.predictions import PredictionStatus
@@ -109,18 +109,17 @@ Category = Annotated[
 async def get_leaderboard(
     request: Request,
     competition: ReportCompetitionDep,
-    boards: LatestLeaderboardsDep,
-    db: DatabaseDep,
     category: Category = OVERALL_CATEGORY,
     at: Annotated[
         Instant | None, Query(description="The leaderboard as it stood then; default: latest")
     ] = None,
 ) -> Response:
     """A leaderboard in rank order; an empty list before the first score cycle."""
+    boards = latest_leaderboards(request)
     if_none_match = request.headers.get("if-none-match")
     if at is not None:
         return await run_in_threadpool(
-            _leaderboard_at, db, competition, category, instant_ms(at), if_none_match
+            _leaderboard_at, boards.db, competition, category, instant_ms(at), if_none_match
         )
     # The latest board, polled: answered from memory (ETag → 304, or the body serialized once
     # per version) when this process knows it fresh (PODIUM_READ_CACHE_MS).
