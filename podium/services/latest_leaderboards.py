@@ -11,6 +11,8 @@ loop, and goes to the thread pool only to ``load`` a version or ``build`` a body
 from __future__ import annotations
 
 import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,10 +40,12 @@ class LatestLeaderboard:
 
 
 class LatestLeaderboards:
-    def __init__(self, db: Database, *, max_age_ms: int) -> None:
+    def __init__(
+        self, db: Database, *, max_age_ms: int, monotonic: Callable[[], float] = time.monotonic
+    ) -> None:
         self.db = db
         self._versions: ReadCache[tuple[str, str], LatestLeaderboard | None] = ReadCache(
-            db, max_age_ms=max_age_ms
+            db, max_age_ms=max_age_ms, monotonic=monotonic
         )
         self._bodies: dict[tuple[Any, ...], bytes] = {}
         self._lock = threading.Lock()

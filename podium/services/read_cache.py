@@ -95,11 +95,3 @@ class ReadCache(Generic[K, V]):
                     self._entries.clear()
                 self._entries[key] = _Entry(value, self.monotonic(), generation)
         return value
-
-    def get_or_load(self, key: K, read: Callable[[], V]) -> V:
-        value = self.peek(key)
-        return self.load(key, read) if value is MISSING else value
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
