@@ -39,7 +39,7 @@ def api_server(url: str) -> Iterator[str]:
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 120  # several API processes each import Podium
         while True:
             try:
                 if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -14,11 +13,7 @@ import httpx
 import pytest
 import uvicorn
 
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+from tests.serving import free_port, wait_until_serving
 
 
 def test_uvicorn_runs_on_httptools_and_uvloop() -> None:
@@ -31,7 +26,7 @@ def test_uvicorn_runs_on_httptools_and_uvloop() -> None:
 
 @pytest.mark.slow
 def test_serve_with_two_api_processes_runs_the_score_worker_once(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(
         [
             sys.executable,
@@ -49,16 +44,7 @@ def test_serve_with_two_api_processes_runs_the_score_worker_once(tmp_path: Path)
         text=True,
     )
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert process.poll() is None, process.stdout.read() if process.stdout else ""
-            assert time.monotonic() < deadline, "podium serve did not come up"
-            time.sleep(0.2)
+        wait_until_serving(process, f"http://127.0.0.1:{port}", timeout_s=60)
         # Both API processes share the socket; each answers once it has started.
         assert httpx.get(f"http://127.0.0.1:{port}/reports/leaderboard").status_code == 422
         time.sleep(1)
