@@ -15,6 +15,9 @@ HOUR_MS = 3_600_000
 
 
 def competition(db: Database, now_ms: int, *, competition_id: str = "c1", **fields: Any) -> str:
+    """A competition that ranks every model from its first score (``min_predictions`` 0)
+    unless ``ranker_config`` says otherwise: tests score a handful of predictions."""
+    fields["ranker_config"] = {"min_predictions": 0, **(fields.get("ranker_config") or {})}
     spec = {
         "id": competition_id,
         "name": f"Competition {competition_id}",

@@ -17,7 +17,7 @@ from tests.conftest import T0
 
 HOUR_MS = 3_600_000
 runner = CliRunner()
-NEW_WEIGHTS = '{"weights": {"recent": 1.0}}'
+NEW_WEIGHTS = '{"weights": {"recent": 1.0}, "min_predictions": 0}'
 
 
 @pytest.fixture
@@ -73,7 +73,7 @@ def test_dry_run_shows_the_diff_and_writes_nothing(scored: Database) -> None:
         start_ms=T0 - 6 * HOUR_MS,
         end_ms=T0,
         ranker="weighted",
-        ranker_config={"weights": {"recent": 1.0}},
+        ranker_config={"weights": {"recent": 1.0}, "min_predictions": 0},
         dry_run=True,
     )
     assert [(m.model_id, m.old_rank, m.new_rank, m.moved) for m in report.diff] == [
@@ -91,7 +91,7 @@ def test_rescore_writes_the_new_leaderboard_and_config(scored: Database) -> None
         competition_id="c1",
         start_ms=T0 - 6 * HOUR_MS,
         end_ms=T0,
-        ranker_config={"weights": {"recent": 1.0}},
+        ranker_config={"weights": {"recent": 1.0}, "min_predictions": 0},
     )
     assert [m.moved for m in report.diff] == [1, -1]
     assert order(scored) == ["m-bob", "m-ann"]
@@ -100,6 +100,7 @@ def test_rescore_writes_the_new_leaderboard_and_config(scored: Database) -> None
     assert get_competition(scored, competition_id="c1").ranker_config == {
         "weights": {"recent": 1.0},
         "ties": "ordered",
+        "min_predictions": 0,
     }
 
 

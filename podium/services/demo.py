@@ -63,6 +63,9 @@ def demo_competition_spec(tick_s: float) -> CompetitionCreate:
             MetricSpec(plugin="ic", window="10m"),
             MetricSpec(plugin="prediction_volatility", window="10m"),
         ],
+        # Ranked from the 20th scored prediction (the default, 100, takes a few minutes of
+        # ticks), so the demo's leaderboards are alive within a minute.
+        ranker_config={"min_predictions": 20},
         score_interval="5s",
         grace_period="1m",
     )

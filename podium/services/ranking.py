@@ -17,13 +17,18 @@ from podium.errors import InvalidInputError, Problem
 from podium.plugins import RANKERS
 
 ELIGIBILITY_KEYS: tuple[str, ...] = ("min_predictions",)
+# The host's guide: ``MIN_PREDICTIONS_FOR_RANKING = 100``. A competition that wants every model
+# ranked from its first score sets ``"min_predictions": 0`` in its ranker_config.
+DEFAULT_MIN_PREDICTIONS = 100
 
 
 class EligibilityConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     min_predictions: int = Field(
-        0, ge=0, description="Scored predictions a model needs to be ranked (0: everyone)"
+        DEFAULT_MIN_PREDICTIONS,
+        ge=0,
+        description="Scored predictions a model needs to be ranked (0: everyone)",
     )
 
 
@@ -50,11 +55,15 @@ def checked_eligibility(
     return checked.model_dump(exclude_unset=True)
 
 
+def eligibility_rule(config: Mapping[str, Any] | None) -> Eligibility:
+    """The eligibility part of a competition's ranker_config, defaults filled in."""
+    _, eligibility = split_ranker_config(config)
+    return Eligibility(
+        min_predictions=EligibilityConfig.model_validate(eligibility).min_predictions
+    )
+
+
 def ranking_rule(ranker: str, config: Mapping[str, Any] | None) -> RankingRule:
     """The ready-to-use rule of a competition (its plugin and config are checked already)."""
-    own, eligibility = split_ranker_config(config)
-    checked = EligibilityConfig.model_validate(eligibility)
-    return RankingRule(
-        ranker=RANKERS.create(ranker, own),
-        eligibility=Eligibility(min_predictions=checked.min_predictions),
-    )
+    own, _ = split_ranker_config(config)
+    return RankingRule(ranker=RANKERS.create(ranker, own), eligibility=eligibility_rule(config))

@@ -21,7 +21,7 @@ from podium.domain.timestamps import from_ms
 from podium.errors import NotFoundError
 from podium.schemas.common import Instant
 from podium.schemas.reports import LeaderboardEntryOut
-from podium.services.ranking import split_ranker_config
+from podium.services.ranking import eligibility_rule
 from podium.store.competitions import CompetitionRepository
 from podium.store.database import Database
 from podium.store.leaderboards import LeaderboardRepository
@@ -130,8 +130,7 @@ def unranked_reasons(session: Session, competition: CompetitionRow) -> dict[str,
             limit=MAX_SNAPSHOT_ROWS,
         )
     }
-    _, eligibility = split_ranker_config(competition.ranker_config)
-    needed = int(eligibility.get("min_predictions", 0))
+    needed = eligibility_rule(competition.ranker_config).min_predictions
     reasons = {}
     for model, _ in models:
         if model.id in ranked:

@@ -12,7 +12,14 @@ def competition(client: TestClient) -> str:
     assert (
         client.post(
             "/api/competitions",
-            json={"id": "c1", "name": "C1", "resolver": "explicit", "allow_backfill": True},
+            json={
+                "id": "c1",
+                "name": "C1",
+                "resolver": "explicit",
+                "allow_backfill": True,
+                # every model ranked from its first score: tests score a handful of predictions
+                "ranker_config": {"min_predictions": 0},
+            },
         ).status_code
         == 201
     )

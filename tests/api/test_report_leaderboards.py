@@ -138,7 +138,8 @@ def test_rank_change_against_the_leaderboard_a_day_earlier(
 ) -> None:
     # Flip the order (lower first) and add a model: a day later Bob is first, Ann second.
     response = client.patch(
-        "/api/competitions/c1", json={"ranker_config": {"order": "asc", "keys": ["anchor"]}}
+        "/api/competitions/c1",
+        json={"ranker_config": {"order": "asc", "keys": ["anchor"], "min_predictions": 0}},
     )
     assert response.status_code == 200, response.text
     post_ok(
@@ -161,10 +162,17 @@ def test_weighted_ranker_shows_the_combined_score_and_shared_ties(
 ) -> None:
     response = client.patch(
         "/api/competitions/c1",
-        json={"ranker": "weighted", "ranker_config": {"weights": {"anchor": 1.0}}},
+        json={
+            "ranker": "weighted",
+            "ranker_config": {"weights": {"anchor": 1.0}, "min_predictions": 0},
+        },
     )
     assert response.status_code == 200, response.text
-    assert response.json()["ranker_config"] == {"weights": {"anchor": 1.0}, "ties": "ordered"}
+    assert response.json()["ranker_config"] == {
+        "weights": {"anchor": 1.0},
+        "ties": "ordered",
+        "min_predictions": 0,
+    }
     clock.advance(3600)
     post_ok(client, "/api/competitions/c1/score-cycles", {})
     rows = get_ok(client, "/reports/leaderboard")
@@ -358,3 +366,38 @@ def test_new_routes_need_the_competition_named_when_there_are_several(
         assert response.status_code == 422
         assert response.json()["problems"][0]["field"] == "competition"
     assert get_ok(client, "/reports/schema", competition="c2")["schema_version"] == 1
+
+
+def test_min_predictions_defaults_to_100_scored_predictions(
+    client: TestClient, competition: str, clock: FakeClock
+) -> None:
+    """The host's guide ranks a model from its 100th scored prediction; so does Podium unless the
+    competition says otherwise (here the ``min_predictions`` 0 of the fixture is taken out)."""
+    response = client.patch("/api/competitions/c1", json={"ranker_config": {}})
+    assert response.status_code == 200, response.text
+    assert "min_predictions" not in response.json()["ranker_config"]
+    start = T0 - 200 * HOUR_MS
+    counts = {"m-ann": 100, "m-bob": 99}
+    rows = [
+        {
+            "model_id": model_id,
+            "param_id": "ETH",
+            "payload": 1.0,
+            "performed_at": start + index * HOUR_MS,
+            "resolvable_at": start + (index + 1) * HOUR_MS,
+        }
+        for model_id, count in counts.items()
+        for index in range(count)
+    ]
+    post_ok(client, "/api/competitions/c1/predictions", {"predictions": rows})
+    truths = [
+        {"param_id": "ETH", "ts": start + (index + 1) * HOUR_MS, "value": 1.0}
+        for index in range(100)
+    ]
+    post_ok(client, "/api/competitions/c1/truths", {"truths": truths})
+    clock.now_ms = T0
+    post_ok(client, "/api/competitions/c1/score-cycles", {})
+    assert board(client) == [(1, "m-ann")]
+    reasons = {row["model_id"]: row["unranked_reason"] for row in get_ok(client, "/reports/models")}
+    assert reasons["m-bob"] == "fewer than 100 scored predictions (99 so far)"
+    assert reasons["m-ann"] is None

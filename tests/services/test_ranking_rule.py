@@ -7,7 +7,7 @@ import pytest
 from podium.domain.model import Model, ModelScore, Player
 from podium.errors import InvalidInputError
 from podium.services.competitions import get_competition
-from podium.services.ranking import ranking_rule
+from podium.services.ranking import DEFAULT_MIN_PREDICTIONS, ranking_rule
 from podium.store.database import Database
 from tests import builders
 from tests.conftest import T0
@@ -35,3 +35,12 @@ def test_the_ranker_still_refuses_its_own_unknown_keys(database: Database) -> No
     with pytest.raises(InvalidInputError) as caught:
         builders.competition(database, T0, ranker=RANKER, ranker_config={"colour": "red"})
     assert [problem.field for problem in caught.value.problems] == ["ranker_config.colour"]
+
+
+def test_min_predictions_defaults_to_the_guides_100() -> None:
+    rule = ranking_rule("lexicographic", {})
+    assert rule.eligibility.min_predictions == DEFAULT_MIN_PREDICTIONS == 100
+    assert rule.excluded([model("a", 99), model("b", 100)]) == {
+        "a": "fewer than 100 scored predictions (99 so far)"
+    }
+    assert ranking_rule("lexicographic", {"min_predictions": 0}).excluded([model("a", 0)]) == {}
