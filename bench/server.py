@@ -13,13 +13,29 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import httpx
 import uvicorn
 
 from podium.api.app import create_app
+from podium.cli.serving import freeze_startup_objects
 from podium.settings import Settings
 from podium.store.database import Database
+
+_PROCESSES: dict[str, subprocess.Popen[bytes]] = {}
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """CPU seconds (user + system) used so far by a process of this machine (Linux ``/proc``)."""
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    fields = stat.rsplit(")", 1)[1].split()  # after the command name: state is fields[0]
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(base: str) -> float:
+    """CPU seconds used so far by the API process serving ``base``."""
+    return process_cpu_seconds(_PROCESSES[base].pid)
 
 
 def free_port() -> int:
@@ -38,6 +54,7 @@ def api_server(url: str) -> Iterator[str]:
         env={**os.environ, "PODIUM_LOG_LEVEL": "WARNING"},
     )
     base = f"http://127.0.0.1:{port}"
+    _PROCESSES[base] = process
     try:
         deadline = time.monotonic() + 120  # several API processes each import Podium
         while True:
@@ -51,6 +68,7 @@ def api_server(url: str) -> Iterator[str]:
             time.sleep(0.1)
         yield base
     finally:
+        _PROCESSES.pop(base, None)
         process.terminate()
         process.wait(30)
 
@@ -73,8 +91,10 @@ def main(url: str, port: int) -> None:
         )
         return
     database = Database(settings.database_url)
+    application = create_app(settings, database)
+    freeze_startup_objects()  # as `podium serve` does
     uvicorn.run(
-        create_app(settings, database),
+        application,
         host="127.0.0.1",
         port=port,
         log_level="warning",

@@ -31,6 +31,7 @@ from typing import Any, TypeVar
 import httpx
 from pydantic import BaseModel, TypeAdapter
 
+from podium.schemas.common import instant_ms
 from podium.schemas.competitions import CompetitionOut
 from podium.schemas.ingest import IngestResult, PredictionIn
 from podium.schemas.reports import (
@@ -199,7 +200,12 @@ class PodiumClient:
                 if isinstance(prediction, PredictionIn)
                 else PredictionIn.model_validate(prediction)
             )
-            batch.append(row.model_dump(mode="json", exclude_none=True))
+            fields = row.model_dump(mode="json", exclude_none=True)
+            # Instants as epoch milliseconds: the server takes them without parsing a date.
+            fields["performed_at"] = instant_ms(row.performed_at)
+            if row.resolvable_at is not None:
+                fields["resolvable_at"] = instant_ms(row.resolvable_at)
+            batch.append(fields)
             if len(batch) >= self.batch_rows:
                 send()
         if batch:

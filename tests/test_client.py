@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import anyio.from_thread
 import httpx
@@ -71,6 +72,28 @@ def test_bulk_predictions_go_in_batches_and_retrying_is_harmless(
     assert (first.received, first.stored, first.duplicates) == (10, 10, 0)
     again = podium.submit_predictions("c1", batch)
     assert (again.received, again.stored, again.duplicates) == (10, 0, 10)
+
+
+def test_instants_are_sent_as_epoch_milliseconds_and_stored_as_given(
+    podium: PodiumClient, roster: None
+) -> None:
+    sent = podium.submit_predictions(
+        "c1",
+        [
+            {
+                "id": "iso",
+                "model_id": "sharp",
+                "param_id": "BTC-1h",
+                "payload": 1,
+                "performed_at": "2026-01-04T23:00:00.123+01:00",
+                "resolvable_at": "2026-01-05T00:30:00Z",
+            }
+        ],
+    )
+    assert sent.stored == 1
+    (stored,) = podium.predictions("c1", model_ids=["sharp"])
+    assert stored.performed_at == datetime(2026, 1, 4, 22, 0, 0, 123_000, tzinfo=UTC)
+    assert stored.resolvable_at == datetime(2026, 1, 5, 0, 30, tzinfo=UTC)
 
 
 def test_a_bad_row_fails_before_any_request(podium: PodiumClient, roster: None) -> None:

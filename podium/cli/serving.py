@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 from typing import Annotated
 
@@ -34,6 +35,17 @@ from podium.store.database import Database
 GRACEFUL_SHUTDOWN_S = 10
 
 
+def freeze_startup_objects() -> None:
+    """Keep what exists at start (modules, the app, plugins) out of the cyclic GC's walks.
+
+    Those objects live as long as the process. A bulk request of thousands of rows allocates
+    enough to trigger full collections, and each would walk them all again (about a third of
+    an ingest request's CPU time); frozen, a collection walks only the young objects.
+    """
+    gc.collect()
+    gc.freeze()
+
+
 def _serve(settings: Settings, database: Database, jobs: list[BackgroundJob]) -> None:
     check_startup_access(database, settings)
     console.print(
@@ -46,8 +58,10 @@ def _serve(settings: Settings, database: Database, jobs: list[BackgroundJob]) ->
     # Webhooks of challenge events are delivered by every serving process (leases keep them
     # from being sent twice at once).
     jobs = [*jobs, WebhookDeliveryJob(database, settings)]
+    application = create_app(settings, database, jobs=jobs)
+    freeze_startup_objects()
     uvicorn.run(
-        create_app(settings, database, jobs=jobs),
+        application,
         host=settings.host,
         port=settings.port,
         log_config=None,
@@ -84,7 +98,9 @@ def api_process_app() -> FastAPI:
     """The app of one API process of ``_serve_processes`` (the store is already migrated)."""
     settings = load_cli_settings()
     database = Database(settings.database_url)
-    return create_app(settings, database, jobs=[WebhookDeliveryJob(database, settings)])
+    application = create_app(settings, database, jobs=[WebhookDeliveryJob(database, settings)])
+    freeze_startup_objects()
+    return application
 
 
 def _worker(settings: Settings, database: Database) -> ScoreWorker:

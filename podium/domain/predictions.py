@@ -48,6 +48,11 @@ def _finite_number(value: Any, where: str) -> float:
 
 def normalize_payload(raw: Any) -> dict[str, Any]:
     """The stored form of a prediction payload, or ``PayloadError`` naming the bad part."""
+    if type(raw) is dict and len(raw) == 1:
+        # The common point value ``{"value": <float>}`` is already in its stored form.
+        value = raw.get("value")
+        if type(value) is float and math.isfinite(value):
+            return {"value": value}
     if isinstance(raw, bool):
         raise PayloadError("payload must be a number or an object")
     if isinstance(raw, int | float):
@@ -63,7 +68,41 @@ def normalize_payload(raw: Any) -> dict[str, Any]:
         payload["distribution"] = _normal_distribution(payload["distribution"])
     if "samples" in payload:
         payload["samples"] = _samples(payload["samples"])
+    _check_other_keys(payload)
     return payload
+
+
+_KNOWN_KEYS = frozenset(("value", "distribution", "samples"))
+
+
+def _check_other_keys(payload: Mapping[str, Any]) -> None:
+    """Other keys are kept as they are, but must be storable on every backend as they came.
+
+    No NUL character in a string or a key (PostgreSQL's ``jsonb`` refuses it) and no NaN or
+    infinity (JSON has none: they would be stored as ``null``, and a retry of the same row
+    would then differ from the stored one).
+    """
+    pending = [
+        (f"payload.{key}", value) for key, value in payload.items() if key not in _KNOWN_KEYS
+    ]
+    while pending:
+        where, value = pending.pop()
+        if isinstance(value, str):
+            if "\x00" in value:
+                raise PayloadError(f"{where} must not contain the NUL character")
+        elif isinstance(value, float):
+            if not math.isfinite(value):
+                raise PayloadError(f"{where} must be a finite number")
+        elif isinstance(value, Mapping):
+            for key, item in value.items():
+                if "\x00" in str(key):
+                    raise PayloadError(f"{where} has a key with the NUL character")
+                pending.append((f"{where}.{key}", item))
+        elif isinstance(value, list):
+            pending.extend((f"{where}[{index}]", item) for index, item in enumerate(value))
+    for key in payload:
+        if "\x00" in str(key):
+            raise PayloadError("payload has a key with the NUL character")
 
 
 def _normal_distribution(raw: Any) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     PlainSerializer,
+    PlainValidator,
     StringConstraints,
 )
 
@@ -26,12 +27,18 @@ from podium.domain.timestamps import from_ms, to_ms
 _UNITS_MS = {"ms": 1, "s": 1_000, "m": 60_000, "h": 3_600_000, "d": 86_400_000}
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)\s*$")
 _MAX_MS = 10**15  # ~31,000 years: the range that fits in BIGINT with room to spare
+# The instants a datetime can hold (years 1 to 9999), in epoch milliseconds.
+_FIRST_INSTANT_MS = -62_135_596_800_000
+_LAST_INSTANT_MS = 253_402_300_799_999
+
+
+STRICT_CONFIG = ConfigDict(extra="forbid", allow_inf_nan=False, str_strip_whitespace=True)
 
 
 class StrictModel(BaseModel):
     """Unknown fields are refused and NaN/Infinity never pass as numbers."""
 
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, str_strip_whitespace=True)
+    model_config = STRICT_CONFIG
 
 
 class ResponseModel(BaseModel):
@@ -42,8 +49,8 @@ def parse_instant(value: Any) -> datetime:
     if isinstance(value, bool):
         raise ValueError("an instant is an ISO 8601 string or epoch milliseconds")
     if isinstance(value, int | float):
-        if not -_MAX_MS < value < _MAX_MS:
-            raise ValueError("epoch milliseconds out of range")
+        if not _FIRST_INSTANT_MS <= value <= _LAST_INSTANT_MS:
+            raise ValueError("epoch milliseconds out of range (years 1 to 9999)")
         return from_ms(int(value))
     if isinstance(value, datetime):
         moment = value
@@ -62,6 +69,17 @@ def parse_instant(value: Any) -> datetime:
     return moment.astimezone(UTC)
 
 
+def parse_instant_ms(value: Any) -> int:
+    """Epoch milliseconds of an instant read as ``Instant`` reads it (ISO 8601 or epoch ms).
+
+    Integer epoch milliseconds, the common case in bulk ingest, are returned as they are,
+    without a round trip through ``datetime``.
+    """
+    if type(value) is int and _FIRST_INSTANT_MS <= value <= _LAST_INSTANT_MS:
+        return value
+    return to_ms(parse_instant(value))
+
+
 def _instant_out(value: datetime) -> str:
     text = value.astimezone(UTC).isoformat(timespec="milliseconds")
     return text.replace("+00:00", "Z")
@@ -76,6 +94,10 @@ Instant = Annotated[
 
 def instant_ms(value: datetime) -> int:
     return to_ms(value)
+
+
+InstantMs = Annotated[int, PlainValidator(parse_instant_ms, json_schema_input_type=int | str)]
+"""An instant read like ``Instant`` (ISO 8601 or epoch ms), kept as epoch milliseconds."""
 
 
 def parse_duration_ms(value: Any) -> int:

@@ -8,14 +8,33 @@ key with different content is refused (409).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any, NotRequired
 
-from pydantic import Field, field_validator
+from pydantic import AfterValidator, Field, TypeAdapter, with_config
+from typing_extensions import TypedDict
 
 from podium.domain.predictions import PayloadError, normalize_payload
-from podium.schemas.common import Identifier, Instant, ResponseModel, StrictModel
+from podium.schemas.common import (
+    STRICT_CONFIG,
+    Identifier,
+    Instant,
+    InstantMs,
+    ResponseModel,
+    StrictModel,
+)
 
 MAX_BATCH_ROWS = 1_000_000  # the settings' ingest_max_rows is the cap that applies
+
+
+def _known_payload_shape(value: Any) -> dict[str, Any]:
+    try:
+        return normalize_payload(value)
+    except PayloadError as error:
+        raise ValueError(str(error)) from None
+
+
+Payload = Annotated[Any, AfterValidator(_known_payload_shape)]
+"""A prediction payload, in its stored form (``domain.predictions.normalize_payload``)."""
 
 
 class PredictionIn(StrictModel):
@@ -25,23 +44,48 @@ class PredictionIn(StrictModel):
     )
     model_id: Identifier
     param_id: Identifier
-    payload: Any = Field(description="A number, or {'value'|'distribution'|'samples': ...}")
+    payload: Payload = Field(description="A number, or {'value'|'distribution'|'samples': ...}")
     performed_at: Instant
     resolvable_at: Instant | None = Field(
         None, description="When the outcome is known; default: performed_at + the param's horizon"
     )
 
-    @field_validator("payload")
-    @classmethod
-    def _known_shape(cls, value: Any) -> dict[str, Any]:
-        try:
-            return normalize_payload(value)
-        except PayloadError as error:
-            raise ValueError(str(error)) from None
-
 
 class PredictionBatch(StrictModel):
     predictions: list[PredictionIn] = Field(min_length=1, max_length=MAX_BATCH_ROWS)
+
+
+@with_config(STRICT_CONFIG)
+class PredictionRowIn(TypedDict):
+    """A ``PredictionIn`` as the bulk ingest route reads it: a plain dict, instants in epoch ms.
+
+    Same fields, same checks and same errors as ``PredictionIn``, without a model instance and
+    two ``datetime`` per row (``tests/schemas/test_ingest.py`` holds them to the same cases).
+    """
+
+    id: NotRequired[Identifier | None]
+    model_id: Identifier
+    param_id: Identifier
+    payload: Payload
+    performed_at: InstantMs
+    resolvable_at: NotRequired[InstantMs | None]
+
+
+@with_config(STRICT_CONFIG)
+class _PredictionRowBatch(TypedDict):
+    predictions: Annotated[list[PredictionRowIn], Field(min_length=1, max_length=MAX_BATCH_ROWS)]
+
+
+_PREDICTION_ROW_BATCH = TypeAdapter(_PredictionRowBatch)
+
+
+def read_prediction_rows(body: bytes | str) -> list[PredictionRowIn]:
+    """The rows of a ``PredictionBatch`` JSON document, parsed and checked in one pass.
+
+    pydantic-core reads the raw bytes (no ``json.loads`` first); a bad document raises
+    pydantic's ``ValidationError`` with the same locations as ``PredictionBatch``.
+    """
+    return _PREDICTION_ROW_BATCH.validate_json(body)["predictions"]
 
 
 class ObservationIn(StrictModel):

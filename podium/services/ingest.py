@@ -8,19 +8,25 @@ a conflict, and the batch is refused.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from typing import Any
 
 from podium.domain.access import DEFAULT_TENANT
 from podium.domain.timestamps import MS_PER_SECOND
 from podium.errors import ConflictError, InvalidInputError, Problem
 from podium.schemas.common import instant_ms
-from podium.schemas.ingest import IngestResult, ObservationIn, PredictionIn, TruthIn
+from podium.schemas.ingest import (
+    IngestResult,
+    ObservationIn,
+    PredictionIn,
+    PredictionRowIn,
+    TruthIn,
+)
 from podium.schemas.roster import ModelIn, ParamIn, PlayerIn
 from podium.store.competitions import CompetitionRepository
 from podium.store.database import Database
 from podium.store.ground_truth import GroundTruthRepository
-from podium.store.predictions import PredictionRepository
+from podium.store.predictions import NewPrediction, PredictionRepository
 from podium.store.roster import RosterRepository
 
 
@@ -167,41 +173,79 @@ def ingest_predictions(
     max_rows: int,
     max_clock_skew_ms: int,
 ) -> IngestResult:
-    _check_batch_size(predictions, max_rows, "predictions")
+    """Store a batch of ``PredictionIn`` (clients, imports, the demo); see ``ingest_prediction_rows``."""
+    rows: list[PredictionRowIn] = [
+        {
+            "id": prediction.id,
+            "model_id": prediction.model_id,
+            "param_id": prediction.param_id,
+            "payload": prediction.payload,
+            "performed_at": instant_ms(prediction.performed_at),
+            "resolvable_at": None
+            if prediction.resolvable_at is None
+            else instant_ms(prediction.resolvable_at),
+        }
+        for prediction in predictions
+    ]
+    return ingest_prediction_rows(
+        db,
+        competition_id=competition_id,
+        rows=rows,
+        now_ms=now_ms,
+        max_rows=max_rows,
+        max_clock_skew_ms=max_clock_skew_ms,
+    )
+
+
+def ingest_prediction_rows(
+    db: Database,
+    *,
+    competition_id: str,
+    rows: Sequence[PredictionRowIn],
+    now_ms: int,
+    max_rows: int,
+    max_clock_skew_ms: int,
+) -> IngestResult:
+    """Store a batch of predictions, all or nothing; rows already stored count as duplicates.
+
+    The bulk path (the HTTP route reads its body straight into these rows): one pass over the
+    rows with plain values, one insert statement, and a comparison only for the rows that were
+    already stored.
+    """
+    _check_batch_size(rows, max_rows, "predictions")
     with db.write() as session:
         competition = CompetitionRepository(session).get(competition_id)
         roster = RosterRepository(session)
-        models = roster.model_rows({row.model_id for row in predictions})
-        params = roster.params(competition_id)
+        active = roster.model_activity(competition_id, {row["model_id"] for row in rows})
+        horizons = {param.id: param.horizon for param in roster.params(competition_id).values()}
+        latest_performed_at = now_ms + max_clock_skew_ms
         problems: list[Problem] = []
-        rows: list[dict[str, Any]] = []
-        for index, prediction in enumerate(predictions):
-            model = models.get(prediction.model_id)
-            if model is None or model.competition_id != competition_id:
-                problems.append(
-                    Problem("model_id", f"unknown model {prediction.model_id!r}", index)
-                )
+        checked: list[NewPrediction] = []
+        indexes: list[int] = []
+        for index, row in enumerate(rows):
+            model_id = row["model_id"]
+            is_active = active.get(model_id)
+            if is_active is None:
+                problems.append(Problem("model_id", f"unknown model {model_id!r}", index))
                 continue
-            if not model.is_active:
-                problems.append(Problem("model_id", f"model {model.id!r} is not active", index))
+            if not is_active:
+                problems.append(Problem("model_id", f"model {model_id!r} is not active", index))
                 continue
-            param = params.get(prediction.param_id)
-            if param is None:
-                problems.append(
-                    Problem("param_id", f"unknown param {prediction.param_id!r}", index)
-                )
+            param_id = row["param_id"]
+            if param_id not in horizons:
+                problems.append(Problem("param_id", f"unknown param {param_id!r}", index))
                 continue
-            performed_at = instant_ms(prediction.performed_at)
-            if prediction.resolvable_at is not None:
-                resolvable_at = instant_ms(prediction.resolvable_at)
-            elif param.horizon is not None:
-                resolvable_at = performed_at + param.horizon * MS_PER_SECOND
-            else:
-                problems.append(
-                    Problem("resolvable_at", "required: the param has no horizon", index)
-                )
-                continue
-            if performed_at > now_ms + max_clock_skew_ms:
+            performed_at = row["performed_at"]
+            resolvable_at = row.get("resolvable_at")
+            if resolvable_at is None:
+                horizon = horizons[param_id]
+                if horizon is None:
+                    problems.append(
+                        Problem("resolvable_at", "required: the param has no horizon", index)
+                    )
+                    continue
+                resolvable_at = performed_at + horizon * MS_PER_SECOND
+            if performed_at > latest_performed_at:
                 problems.append(Problem("performed_at", "is in the future", index))
                 continue
             if resolvable_at <= performed_at:
@@ -217,37 +261,29 @@ def ingest_predictions(
                     )
                 )
                 continue
-            rows.append(
-                {
-                    "competition_id": competition_id,
-                    "id": prediction.id or default_prediction_id(model.id, param.id, performed_at),
-                    "model_id": model.id,
-                    "param_id": param.id,
-                    "payload": prediction.payload,
-                    "performed_at": performed_at,
-                    "resolvable_at": resolvable_at,
-                    "submitted_at": now_ms,
-                    "status": "PENDING",
-                    "_index": index,
-                }
+            checked.append(
+                (
+                    row.get("id") or default_prediction_id(model_id, param_id, performed_at),
+                    model_id,
+                    param_id,
+                    row["payload"],
+                    performed_at,
+                    resolvable_at,
+                )
             )
+            indexes.append(index)
         _refuse_if(problems, noun="prediction")
-
-        def same_prediction(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
-            return all(a[key] == b[key] for key in _PREDICTION_IDENTITY)
-
-        unique, problems = _dedupe(rows, lambda row: row["id"], same_prediction, "id")
-        _refuse_if(problems, noun="prediction")
+        unique, index_of = _unique_predictions(checked, indexes)
         # Insert first, then compare only the rows that were already stored (a retry): a
         # conflict raises, and the transaction, insert included, rolls back.
         repository = PredictionRepository(session)
-        inserted = repository.insert_missing(unique)
-        repeated = [row for row in unique if row["id"] not in inserted]
-        stored = repository.existing(competition_id, (row["id"] for row in repeated))
+        inserted = repository.insert_missing(competition_id, unique, submitted_at=now_ms)
+        repeated = [row for row in unique if row[0] not in inserted]
+        stored = repository.existing(competition_id, (row[0] for row in repeated))
         conflicts = [
-            Problem("id", f"prediction {row['id']!r} is stored with other content", row["_index"])
+            Problem("id", f"prediction {row[0]!r} is stored with other content", index_of[row[0]])
             for row in repeated
-            if not same_prediction(dict(stored[row["id"]]._mapping), row)
+            if stored[row[0]] != row
         ]
         if conflicts:
             raise ConflictError(
@@ -255,13 +291,32 @@ def ingest_predictions(
                 conflicts,
             )
     return IngestResult(
-        received=len(predictions),
-        stored=len(inserted),
-        duplicates=len(predictions) - len(inserted),
+        received=len(rows), stored=len(inserted), duplicates=len(rows) - len(inserted)
     )
 
 
-_PREDICTION_IDENTITY = ("model_id", "param_id", "payload", "performed_at", "resolvable_at")
+def _unique_predictions(
+    rows: Sequence[NewPrediction], indexes: Sequence[int]
+) -> tuple[list[NewPrediction], dict[str, int]]:
+    """The batch without its repeats (same id, same content), and each id's row index.
+
+    A repeat with other content refuses the batch.
+    """
+    index_of: dict[str, int] = {}
+    unique: list[NewPrediction] = []
+    problems: list[Problem] = []
+    first: dict[str, NewPrediction] = {}
+    for row, index in zip(rows, indexes, strict=True):
+        seen = first.setdefault(row[0], row)
+        if seen is row:
+            unique.append(row)
+            index_of[row[0]] = index
+        elif seen != row:
+            problems.append(
+                Problem("id", "repeats an earlier row of this batch with other content", index)
+            )
+    _refuse_if(problems, noun="prediction")
+    return unique, index_of
 
 
 # ground truth ------------------------------------------------------------------------------

@@ -54,31 +54,30 @@ _OUTCOMES_POSTGRESQL = (
 )
 
 
-_INSERT_COLUMNS = (
-    "competition_id",
-    "id",
-    "model_id",
-    "param_id",
-    "payload",
-    "performed_at",
-    "resolvable_at",
-    "submitted_at",
-    "status",
-)
+NewPrediction = tuple[str, str, str, dict[str, Any], int, int]
+"""A prediction to store, as the ingest service checked it: ``(id, model_id, param_id,
+payload, performed_at, resolvable_at)``, instants in epoch ms. A plain tuple, not a
+``NamedTuple``: bulk ingest builds tens of thousands per second, and comparing one with a
+stored row (``existing``) is a tuple comparison."""
+
+
 _INSERT_SQLITE = (
     "INSERT INTO predictions (competition_id, id, model_id, param_id, payload, performed_at, "
-    "resolvable_at, submitted_at, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+    "resolvable_at, submitted_at, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'PENDING') "
     "ON CONFLICT (competition_id, id) DO NOTHING"
 )
+# The batch travels as one JSON array of [id, model_id, param_id, payload, performed_at,
+# resolvable_at] rows: one parameter, parsed by the server, the payloads already jsonb.
 _INSERT_POSTGRESQL = (
     "INSERT INTO predictions (competition_id, id, model_id, param_id, payload, performed_at, "
     "resolvable_at, submitted_at, status) "
-    "SELECT u.competition_id, u.id, u.model_id, u.param_id, u.payload::jsonb, u.performed_at, "
-    "u.resolvable_at, u.submitted_at, u.status "
-    "FROM unnest(%s::varchar[], %s::varchar[], %s::varchar[], %s::varchar[], %s::text[], "
-    "%s::bigint[], %s::bigint[], %s::bigint[], %s::varchar[]) AS u(competition_id, id, model_id, "
-    "param_id, payload, performed_at, resolvable_at, submitted_at, status) "
+    "SELECT %(competition_id)s, r->>0, r->>1, r->>2, r->3, (r->>4)::bigint, (r->>5)::bigint, "
+    "%(submitted_at)s, 'PENDING' FROM jsonb_array_elements(%(rows)s::jsonb) AS r "
     "ON CONFLICT (competition_id, id) DO NOTHING RETURNING id"
+)
+_EXISTING_POSTGRESQL = (
+    "SELECT id, model_id, param_id, payload, performed_at, resolvable_at FROM predictions "
+    "WHERE competition_id = %(competition_id)s AND id = ANY(%(ids)s::varchar[])"
 )
 
 
@@ -95,10 +94,19 @@ class PredictionRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def existing(self, competition_id: str, ids: Iterable[str]) -> dict[str, Row[Any]]:
+    def existing(self, competition_id: str, ids: Iterable[str]) -> dict[str, NewPrediction]:
         """Stored predictions among ``ids``, keyed by id."""
         wanted = sorted(set(ids))
-        found: dict[str, Row[Any]] = {}
+        if not wanted:
+            return {}
+        connection = self.session.connection()
+        if connection.dialect.name == "postgresql":
+            # One array parameter: an IN list of thousands of parameters is slow to plan.
+            result = connection.exec_driver_sql(
+                _EXISTING_POSTGRESQL, {"competition_id": competition_id, "ids": wanted}
+            )
+            return {row[0]: tuple(row) for row in result}
+        found: dict[str, NewPrediction] = {}
         for chunk in chunked(wanted):
             statement = select(
                 PredictionRow.id,
@@ -108,34 +116,51 @@ class PredictionRepository:
                 PredictionRow.performed_at,
                 PredictionRow.resolvable_at,
             ).where(PredictionRow.competition_id == competition_id, PredictionRow.id.in_(chunk))
-            for row in self.session.execute(statement):
-                found[row.id] = row
+            for row in connection.execute(statement):
+                found[row[0]] = tuple(row)
         return found
 
-    def insert_missing(self, rows: Sequence[dict[str, Any]]) -> set[str]:
-        """Insert the rows whose (competition, id) is not stored yet; the ids inserted.
+    def insert_missing(
+        self, competition_id: str, rows: Sequence[NewPrediction], *, submitted_at: int
+    ) -> set[str]:
+        """Insert the rows whose (competition, id) is not stored yet, ``PENDING``; the ids inserted.
 
-        One statement per batch (``INSERT … SELECT FROM unnest(arrays) … RETURNING`` on
-        PostgreSQL, the driver's ``executemany`` on SQLite): no lookup before the insert. The
-        caller compares the rows that were not inserted with the stored ones.
+        One statement per batch, no lookup before it: on PostgreSQL ``INSERT … SELECT FROM
+        jsonb_array_elements(one JSON parameter) … ON CONFLICT DO NOTHING RETURNING id``; on
+        SQLite the driver's ``executemany``. The caller compares the rows that were not inserted
+        with the stored ones (``existing``).
         """
         if not rows:
             return set()
-        columns = [[row[name] for row in rows] for name in _INSERT_COLUMNS]
-        payload = _INSERT_COLUMNS.index("payload")
-        columns[payload] = [json_text(value) for value in columns[payload]]
         connection = self.session.connection()
         if connection.dialect.name == "postgresql":
-            result = connection.exec_driver_sql(_INSERT_POSTGRESQL, tuple(columns))
+            document = json_text(rows)
+            result = connection.exec_driver_sql(
+                _INSERT_POSTGRESQL,
+                {"competition_id": competition_id, "submitted_at": submitted_at, "rows": document},
+            )
             return {row[0] for row in result}
         before = self.session.scalar(select(func.max(PredictionRow.pk))) or 0
-        result = connection.exec_driver_sql(_INSERT_SQLITE, list(zip(*columns, strict=True)))
-        ids = columns[_INSERT_COLUMNS.index("id")]
+        result = connection.exec_driver_sql(
+            _INSERT_SQLITE,
+            [
+                (
+                    competition_id,
+                    id_,
+                    model_id,
+                    param_id,
+                    json_text(payload),
+                    performed,
+                    due,
+                    submitted_at,
+                )
+                for id_, model_id, param_id, payload, performed, due in rows
+            ],
+        )
         if result.rowcount == len(rows):
-            return set(ids)
-        competition_id = rows[0]["competition_id"]
+            return {row[0] for row in rows}
         inserted: set[str] = set()
-        for chunk in chunked(sorted(set(ids))):
+        for chunk in chunked(sorted({row[0] for row in rows})):
             inserted.update(
                 self.session.scalars(
                     select(PredictionRow.id).where(

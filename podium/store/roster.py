@@ -83,6 +83,17 @@ class RosterRepository:
                 found[row.id] = row
         return found
 
+    def model_activity(self, competition_id: str, ids: Iterable[str]) -> dict[str, bool]:
+        """``is_active`` of the competition's models among ``ids`` (plain rows, no ORM objects)."""
+        wanted = sorted(set(ids))
+        found: dict[str, bool] = {}
+        for chunk in chunked(wanted):
+            statement = select(ModelRow.id, ModelRow.is_active).where(
+                ModelRow.competition_id == competition_id, ModelRow.id.in_(chunk)
+            )
+            found.update((row[0], row[1]) for row in self.session.connection().execute(statement))
+        return found
+
     def get_model(self, model_id: str, *, competition_id: str | None = None) -> ModelRow:
         row = self.session.get(ModelRow, model_id)
         if row is None or (competition_id is not None and row.competition_id != competition_id):

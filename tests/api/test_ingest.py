@@ -5,6 +5,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from podium.store.database import Database
+from podium.store.predictions import PredictionFilter, PredictionRepository
 from tests.conftest import T0
 
 HOUR_MS = 3_600_000
@@ -98,6 +100,11 @@ def test_a_repeated_id_inside_a_batch(client: TestClient, competition: str) -> N
         ),
         (prediction(payload=None), "predictions.payload", "number or an object"),
         (
+            prediction(payload={"value": 0.1, "note": "a\u0000b"}),  # jsonb refuses NUL
+            "predictions.payload",
+            "payload.note must not contain the NUL character",
+        ),
+        (
             prediction(performed_at="yesterday"),
             "predictions.performed_at",
             "not an ISO 8601 instant",
@@ -130,6 +137,14 @@ def test_nan_is_never_stored(client: TestClient, competition: str) -> None:
         headers={"content-type": "application/json"},
     )
     assert response.status_code == 422
+    in_a_custom_key = body.replace('"payload": NaN', '"payload": {"value": 1, "spread": NaN}')
+    response = client.post(
+        "/api/competitions/c1/predictions",
+        content=in_a_custom_key,
+        headers={"content-type": "application/json"},
+    )
+    assert response.status_code == 422
+    assert response.json()["problems"][0]["field"] == "predictions.payload"
     observation = client.post(
         "/api/competitions/c1/observations",
         content='{"observations": [{"asset": "BTC", "ts": 0, "value": Infinity}]}',
@@ -211,3 +226,79 @@ def test_observations_and_truths(client: TestClient, competition: str) -> None:
     assert unknown.json()["problems"] == [
         {"field": "param_id", "message": "unknown param 'X'", "index": 1}
     ]
+
+
+def test_a_large_batch_retried_in_part_stores_only_the_new_rows(
+    client: TestClient, competition: str, database: Database
+) -> None:
+    """Past the store's chunk sizes (500 ids per lookup): a retry mixed with new rows."""
+    rows = [
+        prediction(
+            model_id=("m-ann", "m-bob")[i % 2],
+            payload={"value": i / 7},
+            performed_at=T0 - HOUR_MS - i,
+        )
+        for i in range(1_800)
+    ]
+    assert post(client, rows[:1_000]).json() == {"received": 1000, "stored": 1000, "duplicates": 0}
+    assert post(client, rows).json() == {"received": 1800, "stored": 800, "duplicates": 1000}
+    changed = [*rows[1_000:1_200], {**rows[999], "payload": 0.5}]  # new rows, then a conflict
+    conflict = post(client, [*changed, *rows[1_200:1_400]])
+    assert conflict.status_code == 409
+    assert conflict.json()["problems"] == [
+        {
+            "field": "id",
+            "message": f"prediction 'm-bob/BTC-1h/{T0 - HOUR_MS - 999}' is stored with other content",
+            "index": 200,
+        }
+    ]
+    with database.read() as session:
+        assert PredictionRepository(session).count(PredictionFilter(competition_id="c1")) == 1_800
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body"),
+    [
+        (None, b'{"predictions": []}'),
+        ("text/plain", b'{"predictions": []}'),
+        ("application/json", b""),
+        ("application/json", b"[1, 2]"),
+        ("application/json", b"\xff\xfe"),
+    ],
+)
+def test_a_body_that_is_not_a_json_batch_is_a_422(
+    client: TestClient, competition: str, content_type: str | None, body: bytes
+) -> None:
+    headers = {} if content_type is None else {"content-type": content_type}
+    response = client.post("/api/competitions/c1/predictions", content=body, headers=headers)
+    assert response.status_code == 422, response.text
+    assert response.json()["code"] == "invalid_input"
+    assert response.json()["problems"][0]["field"] == "body"
+
+
+def test_a_json_subtype_is_read_as_json(client: TestClient, competition: str) -> None:
+    response = client.post(
+        "/api/competitions/c1/predictions",
+        content=b'{"predictions": [{"model_id": "m-ann", "param_id": "BTC-1h", "payload": 1, '
+        b'"performed_at": 1767567600000}]}',
+        headers={"content-type": "application/vnd.podium+json; charset=utf-8"},
+    )
+    assert response.status_code == 200, response.text
+
+
+def test_the_request_schema_is_documented(client: TestClient) -> None:
+    operation = client.get("/openapi.json").json()["paths"][
+        "/api/competitions/{competition_id}/predictions"
+    ]["post"]
+    body = operation["requestBody"]
+    assert body["required"] is True
+    schema = body["content"]["application/json"]["schema"]
+    row = schema["properties"]["predictions"]["items"]
+    assert schema["required"] == ["predictions"]
+    assert {"model_id", "param_id", "payload", "performed_at", "resolvable_at", "id"} == set(
+        row["properties"]
+    )
+    assert "$ref" not in str(schema)
+    assert operation["responses"]["200"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/IngestResult"
+    }
