@@ -1,4 +1,8 @@
-"""A Podium API process on a given store, for the HTTP scenarios (no score worker)."""
+"""A Podium API process on a given store, for the HTTP scenarios (no score worker).
+
+uvicorn picks ``httptools`` and ``uvloop`` (``uvicorn[standard]``); ``PODIUM_API_WORKERS`` > 1
+serves with that many processes, as ``podium serve`` does.
+"""
 
 from __future__ import annotations
 
@@ -52,7 +56,7 @@ def api_server(url: str) -> Iterator[str]:
     base = f"http://127.0.0.1:{port}"
     _PROCESSES[base] = process
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 120  # several API processes each import Podium
         while True:
             try:
                 if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
@@ -71,6 +75,21 @@ def api_server(url: str) -> Iterator[str]:
 
 def main(url: str, port: int) -> None:
     settings = Settings(database_url=url, ingest_max_rows=100_000, log_level="WARNING")
+    if settings.api_workers > 1:
+        # PODIUM_API_WORKERS processes, as `podium serve` runs them (the store is ready).
+        os.environ.update(
+            PODIUM_DATABASE_URL=url, PODIUM_INGEST_MAX_ROWS="100000", PODIUM_LOG_LEVEL="WARNING"
+        )
+        uvicorn.run(
+            "podium.cli.serving:api_process_app",
+            factory=True,
+            workers=settings.api_workers,
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+            access_log=False,
+        )
+        return
     database = Database(settings.database_url)
     application = create_app(settings, database)
     freeze_startup_objects()  # as `podium serve` does

@@ -8,6 +8,7 @@ that runs them (``record_plugin_failure``).
 
 from __future__ import annotations
 
+from typing import Any
 from wsgiref.simple_server import WSGIServer
 
 from prometheus_client import (
@@ -70,7 +71,15 @@ def record_plugin_failure(plugin: str, *, timed_out: bool = False) -> None:
 
 
 def record_request(method: str, route: str, status: int, duration_s: float) -> None:
-    REQUEST_DURATION.labels(method, route, str(status)).observe(duration_s)
+    # The labelled child is looked up once per (method, route, status), not per request.
+    key = (method, route, status)
+    child = _REQUEST_CHILDREN.get(key)
+    if child is None:
+        child = _REQUEST_CHILDREN[key] = REQUEST_DURATION.labels(method, route, str(status))
+    child.observe(duration_s)
+
+
+_REQUEST_CHILDREN: dict[tuple[str, str, int], Any] = {}
 
 
 def start_metrics_server(port: int, host: str = "127.0.0.1") -> WSGIServer:

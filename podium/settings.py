@@ -52,6 +52,15 @@ class Settings(BaseSettings):
     stream_poll_interval: float = Field(
         2.0, gt=0, le=60, description="Seconds between two looks for new leaderboards by a stream."
     )
+    api_workers: int = Field(
+        1, ge=1, le=64, description="API processes `podium serve` runs (the score worker: once)."
+    )
+    read_cache_ms: int = Field(
+        1_000,
+        ge=0,
+        le=60_000,
+        description="Milliseconds a report read may lag a change made by another process.",
+    )
     scorer_timeout_ms: int = Field(
         5_000,
         ge=10,

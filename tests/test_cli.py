@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,6 +20,7 @@ from podium.services.competitions import create_competition
 from podium.store import migrator
 from podium.store.database import Database
 from tests.conftest import POSTGRES_ADMIN_URL, T0
+from tests.serving import free_port, wait_until_serving
 
 runner = CliRunner()
 
@@ -107,14 +106,8 @@ def test_postgresql_is_not_migrated_behind_the_hosts_back(empty_postgres_url: st
     )
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def test_serve_answers_then_stops_cleanly_on_ctrl_c(sqlite_url: str) -> None:
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(
         [
             sys.executable,
@@ -131,16 +124,7 @@ def test_serve_answers_then_stops_cleanly_on_ctrl_c(sqlite_url: str) -> None:
         text=True,
     )
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert process.poll() is None, process.stdout.read() if process.stdout else ""
-            assert time.monotonic() < deadline, "podium serve did not come up"
-            time.sleep(0.2)
+        wait_until_serving(process, f"http://127.0.0.1:{port}")
         assert httpx.get(f"http://127.0.0.1:{port}/reports/leaderboard").status_code == 422
         process.send_signal(signal.SIGINT)
         output, _ = process.communicate(timeout=30)

@@ -17,8 +17,10 @@ import hashlib
 import threading
 import time
 from collections.abc import Callable
+from contextvars import ContextVar
 from typing import Generic, TypeVar
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
 from podium.domain.access import LOCAL_ADMIN, Principal, Role
@@ -48,6 +50,15 @@ CACHE_TTL_S = 2.0
 _CACHE_MAX = 10_000
 
 
+class NotCachedError(Exception):
+    """The answer needs the store: raised by a lookup while ``_CACHED_ONLY`` is set."""
+
+
+# Set by ``AccessControl.principal_for`` (per request: a context variable) while it tries to
+# decide on the event loop, from the caches alone; any lookup that would read the store raises.
+_CACHED_ONLY: ContextVar[bool] = ContextVar("podium_access_cached_only", default=False)
+
+
 class TimedCache(Generic[K, V]):
     """A small thread-safe map whose entries expire after ``ttl_s`` seconds."""
 
@@ -57,11 +68,15 @@ class TimedCache(Generic[K, V]):
         self._lock = threading.Lock()
 
     def get_or_load(self, key: K, load: Callable[[], V], *, keep_none: bool = True) -> V:
+        """The value of ``key``, loaded when absent or expired (``NotCachedError`` instead
+        while ``principal_for`` tries to answer from memory alone)."""
         now = time.monotonic()
         with self._lock:
             found = self._entries.get(key)
         if found is not None and now - found[1] <= self.ttl_s:
             return found[0]
+        if _CACHED_ONLY.get():
+            raise NotCachedError
         value = load()
         if value is None and not keep_none:
             return value
@@ -152,6 +167,18 @@ class AccessControl:
         if principal is None:
             raise UnauthorizedError("unknown or revoked API key")
         return principal
+
+    async def principal_for(self, request: Request, needed: Role) -> Principal:
+        """``principal_of`` for an async dependency: decided on the event loop from what was
+        read from the store recently, in the thread pool when the store must be asked."""
+        token = _CACHED_ONLY.set(True)
+        try:
+            return self.principal_of(request, needed)
+        except NotCachedError:
+            pass
+        finally:
+            _CACHED_ONLY.reset(token)
+        return await run_in_threadpool(self.principal_of, request, needed)
 
     def principal_of(self, request: Request, needed: Role) -> Principal:
         principal = self.authenticate(request)

@@ -31,17 +31,20 @@ from podium.api.routes import (
     webhooks,
 )
 from podium.services.clock import Clock, wall_clock_ms
+from podium.services.latest_leaderboards import LatestLeaderboards
+from podium.services.read_cache import ReadCache
 from podium.settings import Settings
 from podium.store.database import Database
 
 log = logging.getLogger(__name__)
 
+# Matched in this order: the most polled routes (health probes, reports) first.
 ROUTERS = (
     health.router,
+    reports.router,
     competitions.router,
     roster.router,
     ingest.router,
-    reports.router,
     challenges.router,
     fair_play.router,
     challenge_events.router,
@@ -85,6 +88,8 @@ def create_app(
     app.state.database = database
     app.state.clock = clock
     app.state.access = AccessControl(settings, database, clock)
+    app.state.latest_leaderboards = LatestLeaderboards(database, max_age_ms=settings.read_cache_ms)
+    app.state.report_competitions = ReadCache(database, max_age_ms=settings.read_cache_ms)
     install_problem_handlers(app)
     install_middleware(app, settings)
     for router in ROUTERS:

@@ -10,27 +10,34 @@ from typing import Annotated
 
 from fastapi import Depends, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
 from podium.api.access import AccessControl
 from podium.domain.access import Principal, Role
 from podium.errors import InvalidInputError
 from podium.services.clock import Clock
 from podium.services.competitions import resolve_competition_id
+from podium.services.latest_leaderboards import LatestLeaderboards
+from podium.services.read_cache import MISSING, ReadCache
 from podium.settings import Settings
 from podium.store.database import Database
 
+# Dependencies that do no I/O are ``async``: FastAPI awaits them on the event loop instead of
+# sending each to the thread pool (a hop per dependency and request). Those that may read the
+# store try their in-memory answer first and go to the thread pool only when they must.
 
-def get_database(request: Request) -> Database:
+
+async def get_database(request: Request) -> Database:
     database: Database = request.app.state.database
     return database
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_now_ms(request: Request) -> int:
+async def get_now_ms(request: Request) -> int:
     clock: Clock = request.app.state.clock
     return clock()
 
@@ -38,6 +45,13 @@ def get_now_ms(request: Request) -> int:
 def get_access(request: Request) -> AccessControl:
     access: AccessControl = request.app.state.access
     return access
+
+
+def latest_leaderboards(request: Request) -> LatestLeaderboards:
+    """The app's ``LatestLeaderboards``; called, not a dependency (one fewer to solve on the
+    most polled route)."""
+    boards: LatestLeaderboards = request.app.state.latest_leaderboards
+    return boards
 
 
 def get_principal(request: Request) -> Principal:
@@ -53,11 +67,11 @@ bearer_scheme = HTTPBearer(
 
 
 def _requires(role: Role):  # type: ignore[no-untyped-def]
-    def check(
+    async def check(
         request: Request,
         _declared: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
     ) -> Principal:
-        return get_access(request).principal_of(request, role)
+        return await get_access(request).principal_for(request, role)
 
     return check
 
@@ -71,10 +85,9 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 NowDep = Annotated[int, Depends(get_now_ms)]
 
 
-def get_report_competition(
-    database: DatabaseDep,
-    settings: SettingsDep,
-    principal: ReadDep,
+async def get_report_competition(
+    request: Request,
+    _declared: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
     competition: Annotated[
         str | None,
         Query(
@@ -84,12 +97,27 @@ def get_report_competition(
         ),
     ] = None,
 ) -> str:
-    return resolve_competition_id(
-        database,
-        competition_id=competition,
-        default=settings.default_competition,
-        tenant_id=principal.tenant_id,
-    )
+    # The read role is checked here rather than by a ``ReadDep`` sub-dependency, and the state
+    # is read from the app rather than through more: FastAPI's cost per request grows with each
+    # dependency it solves, and every report route, the polled leaderboard first, pays it.
+    principal = await get_access(request).principal_for(request, Role.READ)
+    # Resolved once per PODIUM_READ_CACHE_MS (or write of this process), not per request.
+    resolved: ReadCache[tuple[str | None, str | None], str] = request.app.state.report_competitions
+    key = (competition, principal.tenant_id)
+    found = resolved.peek(key)
+    if found is not MISSING:
+        return found
+    state = request.app.state
+
+    def resolve() -> str:
+        return resolve_competition_id(
+            state.database,
+            competition_id=competition,
+            default=state.settings.default_competition,
+            tenant_id=principal.tenant_id,
+        )
+
+    return await run_in_threadpool(resolved.load, key, resolve)
 
 
 ReportCompetitionDep = Annotated[str, Depends(get_report_competition)]

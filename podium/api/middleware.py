@@ -53,6 +53,7 @@ class BodySizeLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        has_body = False
         for name, value in scope.get("headers", ()):
             if name == b"content-length":
                 try:
@@ -62,6 +63,14 @@ class BodySizeLimit:
                 if declared > self.max_bytes:
                     await self._refuse(scope, receive, send)
                     return
+                has_body = True
+            elif name == b"transfer-encoding":
+                has_body = True
+        if not has_body:
+            # Neither Content-Length nor Transfer-Encoding: HTTP/1.1 says there is no body
+            # (a GET, mostly), nothing to count.
+            await self.app(scope, receive, send)
+            return
         received = 0
         started = False
 
@@ -93,6 +102,16 @@ class BodySizeLimit:
         await response(scope, receive, send)
 
 
+_NOSNIFF: tuple[tuple[bytes, bytes], ...] = ((b"x-content-type-options", b"nosniff"),)
+_HTML_HEADERS: tuple[tuple[bytes, bytes], ...] = (
+    *_NOSNIFF,
+    (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"same-origin"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+)
+
+
 class SecurityHeaders:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -107,17 +126,13 @@ class SecurityHeaders:
             if message["type"] == "http.response.start":
                 headers: list[tuple[bytes, bytes]] = list(message.get("headers", []))
                 names = {name.lower() for name, _ in headers}
-                extra = [(b"x-content-type-options", b"nosniff")]
-                content_type = next(
-                    (value for name, value in headers if name.lower() == b"content-type"), b""
-                )
-                if content_type.startswith(b"text/html") and not is_doc:
-                    extra += [
-                        (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
-                        (b"x-frame-options", b"DENY"),
-                        (b"referrer-policy", b"same-origin"),
-                        (b"cross-origin-opener-policy", b"same-origin"),
-                    ]
+                extra = _NOSNIFF
+                if not is_doc and b"content-type" in names:
+                    content_type = next(
+                        value for name, value in headers if name.lower() == b"content-type"
+                    )
+                    if content_type.startswith(b"text/html"):
+                        extra = _HTML_HEADERS
                 headers += [(name, value) for name, value in extra if name not in names]
                 message = {**message, "headers": headers}
             await send(message)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import gc
+import os
 from typing import Annotated
 
 import typer
 import uvicorn
+from fastapi import FastAPI
 from rich.table import Table
 
 from podium.api.app import BackgroundJob, create_app
@@ -46,14 +48,17 @@ def freeze_startup_objects() -> None:
 
 def _serve(settings: Settings, database: Database, jobs: list[BackgroundJob]) -> None:
     check_startup_access(database, settings)
-    # Webhooks of challenge events are delivered by every serving process (leases keep them
-    # from being sent twice at once).
-    jobs = [*jobs, WebhookDeliveryJob(database, settings)]
-    application = create_app(settings, database, jobs=jobs)
     console.print(
         f"Podium on http://{settings.host}:{settings.port}  "
         f"(API docs at /docs, leaderboard at /reports/leaderboard; Ctrl-C stops)"
     )
+    if settings.api_workers > 1:
+        _serve_processes(settings, jobs)
+        return
+    # Webhooks of challenge events are delivered by every serving process (leases keep them
+    # from being sent twice at once).
+    jobs = [*jobs, WebhookDeliveryJob(database, settings)]
+    application = create_app(settings, database, jobs=jobs)
     freeze_startup_objects()
     uvicorn.run(
         application,
@@ -64,6 +69,38 @@ def _serve(settings: Settings, database: Database, jobs: list[BackgroundJob]) ->
         # long for open requests, then close what is left so the server does stop.
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
     )
+
+
+def _serve_processes(settings: Settings, jobs: list[BackgroundJob]) -> None:
+    """``PODIUM_API_WORKERS`` API processes on one socket (uvicorn's process manager); the
+    ``jobs`` (score worker, demo feeds) run here, in the parent, once."""
+    # The API processes are started afresh (spawn) and read their settings from the
+    # environment: what the command line overrode is passed on that way.
+    os.environ["PODIUM_DATABASE_URL"] = settings.database_url
+    for job in jobs:
+        job.start()
+    try:
+        uvicorn.run(
+            f"{__name__}:{api_process_app.__name__}",
+            factory=True,
+            workers=settings.api_workers,
+            host=settings.host,
+            port=settings.port,
+            log_config=None,
+            timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
+        )
+    finally:
+        for job in reversed(jobs):
+            job.stop()
+
+
+def api_process_app() -> FastAPI:
+    """The app of one API process of ``_serve_processes`` (the store is already migrated)."""
+    settings = load_cli_settings()
+    database = Database(settings.database_url)
+    application = create_app(settings, database, jobs=[WebhookDeliveryJob(database, settings)])
+    freeze_startup_objects()
+    return application
 
 
 def _worker(settings: Settings, database: Database) -> ScoreWorker:

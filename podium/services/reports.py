@@ -8,13 +8,19 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
+import orjson
+from pydantic import TypeAdapter
 from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
 from podium.domain.leaderboard import OVERALL_CATEGORY, rank_changes
+from podium.domain.timestamps import from_ms
 from podium.errors import NotFoundError
+from podium.schemas.common import Instant
+from podium.schemas.reports import LeaderboardEntryOut
 from podium.services.ranking import eligibility_rule
 from podium.store.competitions import CompetitionRepository
 from podium.store.database import Database
@@ -149,14 +155,20 @@ def latest_leaderboard_version(
     and rescore). Three indexed reads, nothing else: what a poller's ETag and a cached body are
     checked against."""
     with db.read() as session:
-        boards = LeaderboardRepository(session)
-        latest = boards.latest_version(competition_id, category=category)
-        if latest is None:
-            return None, ()
-        earlier = boards.latest_version(
-            competition_id, category=category, at_ms=latest.created_at - RANK_CHANGE_SPAN_MS
-        )
-        revision = CompetitionRepository(session).get(competition_id).revision
+        return _latest_version(session, competition_id, category)
+
+
+def _latest_version(
+    session: Session, competition_id: str, category: str
+) -> tuple[Row[str, int, int] | None, tuple[Any, ...]]:
+    boards = LeaderboardRepository(session)
+    latest = boards.latest_version(competition_id, category=category)
+    if latest is None:
+        return None, ()
+    earlier = boards.latest_version(
+        competition_id, category=category, at_ms=latest.created_at - RANK_CHANGE_SPAN_MS
+    )
+    revision = CompetitionRepository(session).get(competition_id).revision
     return latest, (
         competition_id,
         category,
@@ -165,6 +177,57 @@ def latest_leaderboard_version(
         earlier.id if earlier is not None else None,
         revision,
     )
+
+
+def leaderboard_entries(view: LeaderboardView) -> list[LeaderboardEntryOut]:
+    """The rows of the report API for a leaderboard read by ``leaderboard``."""
+    board = view.leaderboard
+    if board is None:
+        return []
+    created_at = from_ms(board.created_at)
+    return [
+        LeaderboardEntryOut(
+            rank=entry.rank,
+            model_id=entry.model_id,
+            model_name=entry.model_name,
+            player_id=entry.player_id,
+            player_name=entry.player_name,
+            cruncher_name=entry.player_name,
+            username=entry.player_name,
+            status=view.active.get(entry.model_id, False),
+            score_recent=entry.score_recent,
+            score_steady=entry.score_steady,
+            score_anchor=entry.score_anchor,
+            combined_score=entry.combined_score,
+            prediction_count=entry.prediction_count,
+            rank_change_24h=view.rank_changes.get(entry.model_id),
+            leaderboard_id=board.id,
+            category=board.category,
+            created_at=created_at,
+        )
+        for entry in view.entries
+    ]
+
+
+LEADERBOARD_ENTRIES = TypeAdapter(list[LeaderboardEntryOut])
+
+
+def leaderboard_json(view: LeaderboardView) -> bytes:
+    """``leaderboard_entries`` as the JSON array the API answers (by alias)."""
+    return LEADERBOARD_ENTRIES.dump_json(leaderboard_entries(view), by_alias=True)
+
+
+def latest_leaderboard_json(
+    db: Database, *, competition_id: str, category: str = OVERALL_CATEGORY
+) -> tuple[LeaderboardRow | None, bytes, tuple[Any, ...] | None]:
+    """The latest leaderboard, its JSON body, and its version key (``latest_leaderboard_version``)
+    when nothing changed while it was read (``None`` otherwise: the body must not be reused)."""
+    _, before = latest_leaderboard_version(db, competition_id=competition_id, category=category)
+    view = leaderboard(db, competition_id=competition_id, category=category)
+    _, after = latest_leaderboard_version(db, competition_id=competition_id, category=category)
+    board = view.leaderboard
+    stable = board is not None and before == after and before[2:4] == (board.id, board.revision)
+    return board, leaderboard_json(view), after if stable else None
 
 
 def players(db: Database, *, tenant_id: str | None = None) -> list[PlayerRow]:
@@ -292,15 +355,17 @@ def score_history(
         )
 
 
-def score_points(
+def score_points_json(
     db: Database,
     *,
     competition_id: str,
     model_ids: Sequence[str] | None,
     start_ms: int,
     end_ms: int,
-) -> list[dict[str, Any]]:
-    """Each model's overall scores per snapshot, without the per-param detail."""
+) -> bytes:
+    """Each model's overall scores per snapshot, without the per-param detail: the JSON array
+    of ``ModelScoresPoint`` rows, written by orjson straight from the store's rows (each
+    instant formatted once: every model shares the snapshot times)."""
     _check_models(db, competition_id, model_ids)
     with db.read() as session:
         rows = ScoreRepository(session).snapshot_points(
@@ -310,7 +375,28 @@ def score_points(
             end_ms=end_ms,
             limit=MAX_SNAPSHOT_ROWS,
         )
-    return [dict(row._mapping) for row in rows]
+    instants: dict[int, str] = {}
+    points = []
+    for row in rows:
+        instant = instants.get(row.performed_at)
+        if instant is None:
+            instant = instants[row.performed_at] = _INSTANT.dump_python(
+                from_ms(row.performed_at), mode="json"
+            )
+        points.append(
+            {
+                "model_id": row.model_id,
+                "performed_at": instant,
+                "score_recent": row.score_recent,
+                "score_steady": row.score_steady,
+                "score_anchor": row.score_anchor,
+                "prediction_count": row.prediction_count,
+            }
+        )
+    return orjson.dumps(points)
+
+
+_INSTANT: TypeAdapter[datetime] = TypeAdapter(Instant)
 
 
 def param_score_history(

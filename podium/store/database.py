@@ -7,6 +7,7 @@ has a single writer: scaling out to several processes or machines needs PostgreS
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -75,6 +76,10 @@ class Database:
             self.write_engine = self.engine
         self._read_sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._write_sessions = sessionmaker(self.write_engine, expire_on_commit=False)
+        # A new value after each committed ``write()`` (never one seen before): what a reader
+        # of this process keeps in memory is checked against the store again once it changes.
+        self.write_generation = 0
+        self._generations = itertools.count(1)
 
     @property
     def is_postgresql(self) -> bool:
@@ -89,6 +94,7 @@ class Database:
     def write(self) -> Iterator[Session]:
         with self._write_sessions.begin() as session:
             yield session
+        self.write_generation = next(self._generations)
 
     def __enter__(self) -> Database:
         return self

@@ -10,13 +10,18 @@ reads (docs/reports.md). ``projectIds`` takes model ids comma-separated, repeate
 
 from __future__ import annotations
 
-import threading
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, Response
-from pydantic import TypeAdapter
+from starlette.concurrency import run_in_threadpool
 
-from podium.api.deps import DatabaseDep, NowDep, ReportCompetitionDep, SettingsDep
+from podium.api.deps import (
+    DatabaseDep,
+    NowDep,
+    ReportCompetitionDep,
+    SettingsDep,
+    latest_leaderboards,
+)
 from podium.domain.leaderboard import OVERALL_CATEGORY
 from podium.domain.predictions import PredictionStatus
 from podium.domain.timestamps import MS_PER_DAY, from_ms
@@ -39,7 +44,9 @@ from podium.schemas.reports import (
 )
 from podium.services import feeds, reports
 from podium.services.metrics import metric_series
+from podium.services.read_cache import MISSING
 from podium.services.report_schema import report_schema
+from podium.store.database import Database
 from podium.store.predictions import PredictionFilter
 from podium.store.report_tables import CustomMetricRow
 
@@ -98,100 +105,69 @@ Category = Annotated[
 ]
 
 
-@router.get("/leaderboard")
-def get_leaderboard(
+@router.get("/leaderboard", response_model=list[LeaderboardEntryOut])
+async def get_leaderboard(
     request: Request,
-    response: Response,
     competition: ReportCompetitionDep,
-    db: DatabaseDep,
     category: Category = OVERALL_CATEGORY,
     at: Annotated[
         Instant | None, Query(description="The leaderboard as it stood then; default: latest")
     ] = None,
-) -> list[LeaderboardEntryOut]:
+) -> Response:
     """A leaderboard in rank order; an empty list before the first score cycle."""
-    cache: dict[tuple[Any, ...], bytes] | None = None
-    key: tuple[Any, ...] = ()
-    if at is None:
-        # The latest board: a poller with its ETag gets a 304, anyone else a body serialized
-        # once per version, without reading entries, rank changes and roster again.
-        latest, key = reports.latest_leaderboard_version(
-            db, competition_id=competition, category=category
+    boards = latest_leaderboards(request)
+    if_none_match = request.headers.get("if-none-match")
+    if at is not None:
+        return await run_in_threadpool(
+            _leaderboard_at, boards.db, competition, category, instant_ms(at), if_none_match
         )
-        if latest is None:
-            return []
-        headers = _leaderboard_headers(latest.id, latest.created_at)
-        if request.headers.get("if-none-match") == headers["ETag"]:
-            return Response(status_code=304, headers={"ETag": headers["ETag"]})  # type: ignore[return-value]
-        cache = _leaderboard_cache(request)
-        cached = cache.get(key)
-        if cached is not None:
-            return Response(cached, media_type="application/json", headers=headers)  # type: ignore[return-value]
-    view = reports.leaderboard(
-        db,
-        competition_id=competition,
-        category=category,
-        at_ms=instant_ms(at) if at is not None else None,
+    # The latest board, polled: answered from memory (ETag → 304, or the body serialized once
+    # per version) when this process knows it fresh (PODIUM_READ_CACHE_MS).
+    known = boards.peek(competition, category)
+    latest = (
+        await run_in_threadpool(boards.load, competition, category) if known is MISSING else known
     )
+    if latest is None:
+        return Response(b"[]", media_type="application/json")
+    if if_none_match == latest.etag:
+        return Response(status_code=304, headers={"ETag": latest.etag})
+    body = boards.body(latest)
+    if body is None:
+        built, body = await run_in_threadpool(boards.build, competition, category)
+        if built is None:
+            return Response(body, media_type="application/json")
+        latest = built
+    return Response(
+        body,
+        media_type="application/json",
+        headers=_leaderboard_headers(latest.id, latest.created_at_iso),
+    )
+
+
+def _leaderboard_at(
+    db: Database, competition: str, category: str, at_ms: int, if_none_match: str | None
+) -> Response:
+    view = reports.leaderboard(db, competition_id=competition, category=category, at_ms=at_ms)
     board = view.leaderboard
     if board is None:
-        return []
+        return Response(b"[]", media_type="application/json")
     etag = f'"{board.id}"'
-    if request.headers.get("if-none-match") == etag:
-        return Response(status_code=304, headers={"ETag": etag})  # type: ignore[return-value]
-    response.headers.update(_leaderboard_headers(board.id, board.created_at))
-    entries = [
-        LeaderboardEntryOut(
-            rank=entry.rank,
-            model_id=entry.model_id,
-            model_name=entry.model_name,
-            player_id=entry.player_id,
-            player_name=entry.player_name,
-            cruncher_name=entry.player_name,
-            username=entry.player_name,
-            status=view.active.get(entry.model_id, False),
-            score_recent=entry.score_recent,
-            score_steady=entry.score_steady,
-            score_anchor=entry.score_anchor,
-            combined_score=entry.combined_score,
-            prediction_count=entry.prediction_count,
-            rank_change_24h=view.rank_changes.get(entry.model_id),
-            leaderboard_id=board.id,
-            category=board.category,
-            created_at=from_ms(board.created_at),
-        )
-        for entry in view.entries
-    ]
-    if cache is not None and key[2:4] == (board.id, board.revision):
-        body = _ENTRIES.dump_json(entries, by_alias=True)
-        with _CACHE_LOCK:
-            cache[key] = body
-            while len(cache) > LEADERBOARD_CACHE_SIZE:
-                cache.pop(next(iter(cache)))
-    return entries
+    if if_none_match == etag:
+        return Response(status_code=304, headers={"ETag": etag})
+    return Response(
+        reports.leaderboard_json(view),
+        media_type="application/json",
+        headers=_leaderboard_headers(board.id, from_ms(board.created_at).isoformat()),
+    )
 
 
-LEADERBOARD_CACHE_SIZE = 64
-_CACHE_LOCK = threading.Lock()
-_ENTRIES = TypeAdapter(list[LeaderboardEntryOut])
-
-
-def _leaderboard_headers(board_id: str, created_at: int) -> dict[str, str]:
+def _leaderboard_headers(board_id: str, created_at_iso: str) -> dict[str, str]:
     return {
         "ETag": f'"{board_id}"',
         "Cache-Control": "no-cache",
         "X-Leaderboard-Id": board_id,
-        "X-Leaderboard-Created-At": from_ms(created_at).isoformat(),
+        "X-Leaderboard-Created-At": created_at_iso,
     }
-
-
-def _leaderboard_cache(request: Request) -> dict[tuple[Any, ...], bytes]:
-    """Serialized latest leaderboards, per application (``app.state``), by version key."""
-    state = request.app.state
-    cache: dict[tuple[Any, ...], bytes] | None = getattr(state, "leaderboard_bodies", None)
-    if cache is None:
-        cache = state.leaderboard_bodies = {}
-    return cache
 
 
 @router.get("/leaderboards")
@@ -375,21 +351,14 @@ def models_global(
 ) -> Response:
     """Each model's overall window scores over time: one row per model and snapshot."""
     start_ms, end_ms = time_range(start, end, now_ms)
-    rows = reports.score_points(
+    body = reports.score_points_json(
         db,
         competition_id=competition,
         model_ids=model_ids_of(project_ids),
         start_ms=start_ms,
         end_ms=end_ms,
     )
-    # Serialized in one call (pydantic-core), not validated twice by the response model.
-    return Response(
-        _SCORE_POINTS.dump_json([ModelScoresPoint.model_validate(row) for row in rows]),
-        media_type="application/json",
-    )
-
-
-_SCORE_POINTS = TypeAdapter(list[ModelScoresPoint])
+    return Response(body, media_type="application/json")
 
 
 @router.get("/models/params")

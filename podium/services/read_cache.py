@@ -1,0 +1,97 @@
+"""Values the hot report reads keep in memory, with a bounded staleness.
+
+A value read from the store is reused until it is ``PODIUM_READ_CACHE_MS`` old or this process
+commits a write through the same ``Database`` (``Database.write_generation`` changes), whichever
+comes first: a change made through this process (its score worker, an API call) is seen at
+once, a change made by another process within the bound. ``peek`` never does I/O, so an async
+route can answer from memory and go to the thread pool only to ``load``.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from enum import Enum
+from typing import Final, Generic, Literal, TypeVar
+
+from podium.store.database import Database
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+class _Missing(Enum):
+    MISSING = "missing"
+
+
+MISSING: Final = _Missing.MISSING
+"""What ``ReadCache.peek`` returns when the caller must ``load`` (``None`` may be a value)."""
+Missing = Literal[_Missing.MISSING]
+
+
+@dataclass(slots=True)
+class _Entry(Generic[V]):
+    value: V
+    checked_s: float
+    generation: int
+    refreshing: bool = False
+
+
+class ReadCache(Generic[K, V]):
+    """A map of values read from ``db``, each fresh for ``max_age_ms`` (0: never reused).
+
+    Thread-safe: ``peek`` runs on the event loop, ``load`` in the thread pool.
+    """
+
+    def __init__(
+        self,
+        db: Database,
+        *,
+        max_age_ms: int,
+        max_entries: int = 10_000,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.db = db
+        self.max_age_s = max_age_ms / 1000
+        self.max_entries = max_entries
+        self.monotonic = monotonic
+        self._entries: dict[K, _Entry[V]] = {}
+        self._lock = threading.Lock()
+
+    def peek(self, key: K) -> V | Missing:
+        """The value of ``key`` if fresh, else ``MISSING``, without I/O.
+
+        When the value only aged out, the first caller gets ``MISSING`` (and reloads it) while
+        the others keep the value until that reload is done or the value is twice the bound
+        old: one query per key and bound under load, not one per request.
+        """
+        entry = self._entries.get(key)
+        if entry is None or entry.generation != self.db.write_generation:
+            return MISSING
+        age = self.monotonic() - entry.checked_s
+        if 0 <= age <= self.max_age_s:
+            return entry.value
+        with self._lock:
+            if entry.refreshing and 0 <= age <= 2 * self.max_age_s:
+                return entry.value
+            entry.refreshing = True
+        return MISSING
+
+    def load(self, key: K, read: Callable[[], V]) -> V:
+        """``read()`` the value of ``key`` from the store and keep it."""
+        generation = self.db.write_generation  # before reading: a write meanwhile shows later
+        try:
+            value = read()
+        except BaseException:
+            entry = self._entries.get(key)
+            if entry is not None:
+                entry.refreshing = False
+            raise
+        if self.max_age_s > 0:
+            with self._lock:
+                if len(self._entries) >= self.max_entries and key not in self._entries:
+                    self._entries.clear()
+                self._entries[key] = _Entry(value, self.monotonic(), generation)
+        return value

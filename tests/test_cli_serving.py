@@ -1,0 +1,59 @@
+"""``podium serve`` with several API processes, and the HTTP stack it runs on."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+
+from tests.serving import free_port, wait_until_serving
+
+
+def test_uvicorn_runs_on_httptools_and_uvloop() -> None:
+    """``uvicorn[standard]`` is a dependency: its C parser and event loop are what "auto" picks."""
+    config = uvicorn.Config("podium.cli.serving:api_process_app", factory=True)
+    config.load()
+    assert config.http_protocol_class.__name__ == "HttpToolsProtocol"
+    assert config.get_loop_factory().__module__ == "uvloop"  # type: ignore[union-attr]
+
+
+@pytest.mark.slow
+def test_serve_with_two_api_processes_runs_the_score_worker_once(tmp_path: Path) -> None:
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "podium",
+            "serve",
+            "--port",
+            str(port),
+            "--database-url",
+            f"sqlite:///{tmp_path / 'serve.db'}",
+        ],
+        env={**os.environ, "PODIUM_API_WORKERS": "2", "PODIUM_LOG_LEVEL": "INFO"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        wait_until_serving(process, f"http://127.0.0.1:{port}", timeout_s=60)
+        # Both API processes share the socket; each answers once it has started.
+        assert httpx.get(f"http://127.0.0.1:{port}/reports/leaderboard").status_code == 422
+        time.sleep(1)
+        process.send_signal(signal.SIGINT)
+        output, _ = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 0, output
+    assert output.count("Started server process") == 2, output
+    assert output.count("score worker started") == 1, output
+    assert output.count("score worker stopped") == 1, output
