@@ -184,7 +184,19 @@ class TruthRow(Base):
 
 class ScoreRollupRow(Base):
     __tablename__ = "score_rollups"
-    __table_args__ = (Index("ix_score_rollups_window", "competition_id", "bucket_start"),)
+    # Covering: a competition's windows are summed from this index alone, over the buckets
+    # inside the widest window (never the roll-ups of older history).
+    __table_args__ = (
+        Index(
+            "ix_score_rollups_window_sums",
+            "competition_id",
+            "bucket_start",
+            "model_id",
+            "param_id",
+            "count",
+            "total",
+        ),
+    )
 
     competition_id: Mapped[str] = mapped_column(ForeignKey("competitions.id"), primary_key=True)
     model_id: Mapped[str] = mapped_column(ForeignKey("models.id"), primary_key=True)
