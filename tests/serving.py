@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
+import sys
 import time
 
 import httpx
@@ -29,3 +31,26 @@ def wait_until_serving(
         assert process.poll() is None, process.stdout.read() if process.stdout else ""
         assert time.monotonic() < deadline, "podium serve did not come up"
         time.sleep(0.2)
+
+
+def start_serve(
+    port: int, database_url: str, *options: str, env: dict[str, str] | None = None
+) -> subprocess.Popen[str]:
+    """``podium serve`` on ``port`` as a real process, its stderr merged into its stdout."""
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "podium",
+            "serve",
+            "--port",
+            str(port),
+            *options,
+            "--database-url",
+            database_url,
+        ],
+        env={**os.environ, **(env or {})},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,7 +18,7 @@ from podium.services.competitions import create_competition
 from podium.store import migrator
 from podium.store.database import Database
 from tests.conftest import POSTGRES_ADMIN_URL, T0
-from tests.serving import free_port, wait_until_serving
+from tests.serving import free_port, start_serve, wait_until_serving
 
 runner = CliRunner()
 
@@ -108,21 +106,7 @@ def test_postgresql_is_not_migrated_behind_the_hosts_back(empty_postgres_url: st
 
 def test_serve_answers_then_stops_cleanly_on_ctrl_c(sqlite_url: str) -> None:
     port = free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "podium",
-            "serve",
-            "--port",
-            str(port),
-            "--database-url",
-            sqlite_url,
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    process = start_serve(port, sqlite_url)
     try:
         wait_until_serving(process, f"http://127.0.0.1:{port}")
         assert httpx.get(f"http://127.0.0.1:{port}/reports/leaderboard").status_code == 422

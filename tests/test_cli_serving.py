@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -13,7 +10,7 @@ import httpx
 import pytest
 import uvicorn
 
-from tests.serving import free_port, wait_until_serving
+from tests.serving import free_port, start_serve, wait_until_serving
 
 
 def test_uvicorn_runs_on_httptools_and_uvloop() -> None:
@@ -27,21 +24,10 @@ def test_uvicorn_runs_on_httptools_and_uvloop() -> None:
 @pytest.mark.slow
 def test_serve_with_two_api_processes_runs_the_score_worker_once(tmp_path: Path) -> None:
     port = free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "podium",
-            "serve",
-            "--port",
-            str(port),
-            "--database-url",
-            f"sqlite:///{tmp_path / 'serve.db'}",
-        ],
-        env={**os.environ, "PODIUM_API_WORKERS": "2", "PODIUM_LOG_LEVEL": "INFO"},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
+    process = start_serve(
+        port,
+        f"sqlite:///{tmp_path / 'serve.db'}",
+        env={"PODIUM_API_WORKERS": "2", "PODIUM_LOG_LEVEL": "INFO"},
     )
     try:
         wait_until_serving(process, f"http://127.0.0.1:{port}", timeout_s=60)

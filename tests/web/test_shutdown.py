@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import signal
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -12,6 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.serving import start_serve
 from tests.web.conftest import _free_port
 
 
@@ -19,22 +18,7 @@ from tests.web.conftest import _free_port
 def test_ctrl_c_stops_the_server_with_a_stream_open(tmp_path: Path) -> None:
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "podium",
-            "serve",
-            "--port",
-            str(port),
-            "--no-worker",
-            "--database-url",
-            f"sqlite:///{tmp_path / 'podium.db'}",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    process = start_serve(port, f"sqlite:///{tmp_path / 'podium.db'}", "--no-worker")
     opened = threading.Event()
 
     def listen() -> None:
