@@ -155,20 +155,14 @@ def latest_leaderboard_version(
     and rescore). Three indexed reads, nothing else: what a poller's ETag and a cached body are
     checked against."""
     with db.read() as session:
-        return _latest_version(session, competition_id, category)
-
-
-def _latest_version(
-    session: Session, competition_id: str, category: str
-) -> tuple[Row[str, int, int] | None, tuple[Any, ...]]:
-    boards = LeaderboardRepository(session)
-    latest = boards.latest_version(competition_id, category=category)
-    if latest is None:
-        return None, ()
-    earlier = boards.latest_version(
-        competition_id, category=category, at_ms=latest.created_at - RANK_CHANGE_SPAN_MS
-    )
-    revision = CompetitionRepository(session).get(competition_id).revision
+        boards = LeaderboardRepository(session)
+        latest = boards.latest_version(competition_id, category=category)
+        if latest is None:
+            return None, ()
+        earlier = boards.latest_version(
+            competition_id, category=category, at_ms=latest.created_at - RANK_CHANGE_SPAN_MS
+        )
+        revision = CompetitionRepository(session).get(competition_id).revision
     return latest, (
         competition_id,
         category,
