@@ -47,6 +47,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.ingest_explain")
     parser.add_argument("--batches", type=int, default=5)
     parser.add_argument("--rows", type=int, default=10_000)
+    parser.add_argument(
+        "--drop",
+        action="append",
+        default=[],
+        metavar="CONSTRAINT",
+        help="drop this constraint of predictions first (to weigh it; repeatable)",
+    )
     options = parser.parse_args()
     scale = SCALES["medium"]
     now_ms = int(time.time() * 1000)
@@ -54,6 +61,9 @@ def main() -> None:
         setup_competition(url, scale, now_ms=now_ms)
         models, params = model_ids(scale), param_ids(scale)
         with psycopg.connect(libpq_url(url)) as connection:
+            for name in options.drop:
+                connection.execute(f'ALTER TABLE predictions DROP CONSTRAINT "{name}"')
+            connection.commit()
             constraint_of = dict(
                 connection.execute(
                     "SELECT t.tgname, c.conname FROM pg_trigger t "

@@ -83,14 +83,22 @@ class RosterRepository:
                 found[row.id] = row
         return found
 
-    def model_activity(self, competition_id: str, ids: Iterable[str]) -> dict[str, bool]:
-        """``is_active`` of the competition's models among ``ids`` (plain rows, no ORM objects)."""
+    def model_activity(
+        self, competition_id: str, ids: Iterable[str], *, lock: bool = False
+    ) -> dict[str, bool]:
+        """``is_active`` of the competition's models among ``ids`` (plain rows, no ORM objects).
+
+        ``lock``: on PostgreSQL the rows found stay locked ``FOR KEY SHARE`` until the
+        transaction ends, as a foreign key's check would lock them (see ``PredictionRow``).
+        """
         wanted = sorted(set(ids))
         found: dict[str, bool] = {}
         for chunk in chunked(wanted):
             statement = select(ModelRow.id, ModelRow.is_active).where(
                 ModelRow.competition_id == competition_id, ModelRow.id.in_(chunk)
             )
+            if lock:
+                statement = statement.with_for_update(read=True, key_share=True)
             found.update((row[0], row[1]) for row in self.session.connection().execute(statement))
         return found
 
@@ -137,6 +145,21 @@ class RosterRepository:
             },
         )
         self.session.execute(statement, list(rows))
+
+    def param_horizons(
+        self, competition_id: str, ids: Iterable[str], *, lock: bool = False
+    ) -> dict[str, int | None]:
+        """The horizon of the competition's params among ``ids``; ``lock`` as in
+        ``model_activity``."""
+        found: dict[str, int | None] = {}
+        for chunk in chunked(sorted(set(ids))):
+            statement = select(ParamRow.id, ParamRow.horizon).where(
+                ParamRow.competition_id == competition_id, ParamRow.id.in_(chunk)
+            )
+            if lock:
+                statement = statement.with_for_update(read=True, key_share=True)
+            found.update((row[0], row[1]) for row in self.session.connection().execute(statement))
+        return found
 
     def param_rows(self, competition_id: str) -> list[ParamRow]:
         statement = (
