@@ -81,7 +81,9 @@ def main() -> None:
                 assert plan is not None
                 report = plan[0][0]
                 triggers = {
-                    constraint_of.get(trigger["Trigger Name"], trigger["Trigger Name"]): round(trigger["Time"], 1)
+                    constraint_of.get(trigger["Trigger Name"], trigger["Trigger Name"]): round(
+                        trigger["Time"], 1
+                    )
                     for trigger in report.get("Triggers", [])
                 }
                 print(

@@ -218,9 +218,7 @@ def ingest_prediction_rows(
         roster = RosterRepository(session)
         # predictions has no foreign keys: these reads are its checks, and their locks (on
         # PostgreSQL; SQLite has one writer) keep the rows found until the batch commits.
-        active = roster.model_activity(
-            competition_id, {row["model_id"] for row in rows}, lock=True
-        )
+        active = roster.model_activity(competition_id, {row["model_id"] for row in rows}, lock=True)
         horizons = roster.param_horizons(
             competition_id, {row["param_id"] for row in rows}, lock=True
         )
