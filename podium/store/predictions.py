@@ -108,11 +108,11 @@ class PredictionRepository:
     ) -> set[str]:
         """Insert the rows whose (competition, id) is not stored yet, ``PENDING``; the ids inserted.
 
-        One statement per batch, no lookup before it: on PostgreSQL ``INSERT … SELECT FROM
-        jsonb_array_elements(one JSON parameter) … ON CONFLICT DO NOTHING RETURNING id``, or a
-        COPY when no row is stored yet; on SQLite ``INSERT … SELECT FROM json_each(one JSON
-        parameter)``. The caller compares the rows that were not inserted
-        with the stored ones (``existing``).
+        No lookup before it. On PostgreSQL a ``COPY`` of the whole batch, in a savepoint; when
+        a row is stored already (a retry), ``INSERT … SELECT FROM jsonb_array_elements(one JSON
+        parameter) … ON CONFLICT DO NOTHING RETURNING id``. On SQLite ``INSERT … SELECT FROM
+        json_each(one JSON parameter) … ON CONFLICT DO NOTHING``. The caller compares the rows
+        that were not inserted with the stored ones (``existing``).
         """
         if not rows:
             return set()

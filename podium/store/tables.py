@@ -120,7 +120,7 @@ class PredictionRow(Base):
     """A prediction, and its outcome once scored.
 
     No foreign keys, on purpose: on PostgreSQL each one cost a lookup and a row lock per
-    inserted prediction, half of a bulk insert. The ingest service is the only writer: it
+    inserted prediction, half of a bulk insert. The ingest service alone inserts them: it
     checks the batch's models and params (those of the competition) in its own transaction,
     locked once per batch (``RosterRepository.model_activity`` and ``param_horizons``), and
     nothing deletes or re-keys a model, a param or a competition
