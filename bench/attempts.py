@@ -66,14 +66,10 @@ def _metrics(rng: random.Random) -> dict[str, Any]:
     }
 
 
-def bench_scorer(attempts: int, *, sandboxed: bool) -> float:
-    """Attempts scored per second by ``AttemptScorer`` alone."""
+def _bench_challenge_and_attempts(attempts: int) -> tuple[Any, list[Any]]:
     from podium.domain.challenges import AttemptOutcome
-    from podium.services.attempt_scoring import AttemptScorer
-    from podium.settings import Settings
     from podium.store.challenge_tables import ChallengeRow
 
-    scorer = AttemptScorer.for_settings(Settings(scorer_sandbox=sandboxed))
     challenge = ChallengeRow(
         id="bench",
         tenant_id="default",
@@ -88,6 +84,16 @@ def bench_scorer(attempts: int, *, sandboxed: bool) -> float:
         AttemptOutcome(attempt_id=0, end_user_id=f"p{i % 100}", created_at=i, **_metrics(rng))
         for i in range(attempts)
     ]
+    return challenge, outcomes
+
+
+def bench_scorer(attempts: int, *, sandboxed: bool) -> float:
+    """Attempts scored per second by ``AttemptScorer.score`` alone, one call per attempt."""
+    from podium.services.attempt_scoring import AttemptScorer
+    from podium.settings import Settings
+
+    scorer = AttemptScorer.for_settings(Settings(scorer_sandbox=sandboxed))
+    challenge, outcomes = _bench_challenge_and_attempts(attempts)
     scorer.score(challenge, outcomes[0], tenant_id="default")  # warm the pool up
     started = time.perf_counter()
     for outcome in outcomes:
@@ -96,6 +102,27 @@ def bench_scorer(attempts: int, *, sandboxed: bool) -> float:
     if scorer.sandbox is not None:
         scorer.sandbox.close()
     return per_s
+
+
+def bench_scorer_batch(batch: int, batches: int, *, sandboxed: bool, workers: int = 2) -> float:
+    """The median time (ms) of ``AttemptScorer.score_many`` over a batch of ``batch`` attempts
+    (``batches`` batches, after one to warm up): one round trip per sandbox worker."""
+    from podium.services.attempt_scoring import AttemptScorer
+    from podium.settings import Settings
+
+    settings = Settings(scorer_sandbox=sandboxed, scorer_workers=workers)
+    scorer = AttemptScorer.for_settings(settings)
+    challenge, outcomes = _bench_challenge_and_attempts(batch)
+    scorer.score_many(challenge, outcomes, tenant_id="default")  # warm the pool up
+    times = []
+    for _ in range(batches):
+        started = time.perf_counter()
+        scored = scorer.score_many(challenge, outcomes, tenant_id="default")
+        times.append((time.perf_counter() - started) * 1000)
+        assert all(outcome.score is not None for outcome in scored)
+    if scorer.sandbox is not None:
+        scorer.sandbox.close()
+    return statistics.median(times)
 
 
 def _free_port() -> int:
@@ -245,6 +272,10 @@ def scenario(run: Run) -> list[Figure]:
         mode = "sandboxed" if sandboxed else "in-process"
         samples = [bench_scorer(attempts * 5, sandboxed=sandboxed) for _ in range(run.repeat)]
         figures.append(run.figure("5 attempts", f"scorer alone, {mode}", "att/s", samples, SCORER))
+        batch_ms = [bench_scorer_batch(1000, 3, sandboxed=sandboxed) for _ in range(run.repeat)]
+        figures.append(
+            run.figure("5 attempts", f"scorer batch of 1,000, {mode}", "ms", batch_ms, SCORER)
+        )
     for index, (mode, challenge, sandboxed) in enumerate(MODES):
         results = []
         for repeat in range(run.repeat):
@@ -275,12 +306,21 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--players", type=int, default=300)
     parser.add_argument("--database-url", default=None, help="default: a fresh SQLite file")
+    parser.add_argument("--batch", type=int, default=1000, help="attempts per scored batch")
+    parser.add_argument("--batches", type=int, default=5, help="batches timed (median)")
+    parser.add_argument(
+        "--only", choices=("batch", "http"), default=None, help="one part of the run only"
+    )
     args = parser.parse_args(argv)
 
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     )
     print()
+    if args.only != "http":
+        _print_batches(args.batch, args.batches)
+    if args.only == "batch":
+        return
     print("| mode | scorer alone (attempts/s) | POST attempts/s | p50 POST (ms) | p99 POST (ms) |")
     print("|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as folder:
@@ -311,6 +351,22 @@ def main(argv: list[str] | None = None) -> None:
             f"{http['p50_ms']:.1f} | {http['p99_ms']:.1f} |",
             flush=True,
         )
+
+
+def _print_batches(batch: int, batches: int) -> None:
+    """The scorer alone on batches: in-process, then sandboxed with 1 and 2 workers."""
+    print(f"| scorer, batch of {batch:,} attempts | ms per batch | attempts/s | × in-process |")
+    print("|---|---|---|---|")
+    here = bench_scorer_batch(batch, batches, sandboxed=False)
+    print(f"| in-process | {here:.1f} | {batch / here * 1000:,.0f} | 1 |", flush=True)
+    for workers in (1, 2):
+        ms = bench_scorer_batch(batch, batches, sandboxed=True, workers=workers)
+        print(
+            f"| sandboxed, {workers} worker(s) | {ms:.1f} | {batch / ms * 1000:,.0f} | "
+            f"{ms / here:.2f} |",
+            flush=True,
+        )
+    print()
 
 
 if __name__ == "__main__":

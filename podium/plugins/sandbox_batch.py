@@ -88,6 +88,13 @@ def _read_result(fields: Any) -> tuple[int, BatchResult] | None:
     return position, (max(float(score), 0.0), extra)
 
 
+def _parsed(line: bytes) -> Any:
+    try:
+        return json.loads(line)
+    except ValueError:
+        return None
+
+
 class _Chunk:
     """Items of the batch sent to one worker as one task, and what the caller saw of them."""
 
@@ -123,13 +130,13 @@ class _Chunk:
         self.last_progress = time.monotonic()
         lines = (self.buffer + data).split(b"\n")
         self.buffer = lines.pop()
-        for line in lines:
-            if line + b"\n" == _STARTED:
-                continue
-            try:
-                found = _read_result(json.loads(line))
-            except ValueError:
-                found = None
+        lines = [line for line in lines if line + b"\n" != _STARTED]
+        try:
+            parsed: list[Any] = json.loads(b"[" + b",".join(lines) + b"]")  # one parse, fast
+        except ValueError:
+            parsed = [_parsed(line) for line in lines]  # a junk line spoils only itself
+        for fields in parsed:
+            found = _read_result(fields)
             if found is None or found[0] != self.done or self.done >= len(self.indices):
                 continue  # not a result, or not the next one: ignored
             results[self.indices[self.done]] = found[1]

@@ -172,8 +172,11 @@ class AttemptScorer:
         spec = scorer_spec(challenge)
         if spec is None:
             return [ScoreOutcome(score=None, failed_reason=FAILED_REASON) for _ in attempts]
+        if not attempts:
+            return []
+        shared = self._context(challenge, attempts[0], tenant_id)
         items = [
-            (attempt_metrics(attempt), self._context(challenge, attempt, tenant_id))
+            (attempt_metrics(attempt), shared | {"end_user_id": attempt.end_user_id})
             for attempt in attempts
         ]
         started = time.perf_counter()
