@@ -114,13 +114,17 @@ class _Chunk:
         self.done = 0  # results read so far (items are scored in order)
         self.last_progress: float | None = None  # when a line was last seen
         score_one, spec, config = task
-        # The caller kills an item's worker after timeout_s without progress; the pool's own
-        # timeout is only a backstop, for every item of the chunk taking nearly as long.
-        self.future: pebble.ProcessFuture[int] = sandbox.schedule(
-            _score_chunk_in_worker,
-            (score_one, spec, config, [items[i] for i in indices], self.path),
-            timeout_s=timeout_s * (len(indices) + 1),
-        )
+        try:
+            # The caller kills an item's worker after timeout_s without progress; the pool's
+            # own timeout is only a backstop, for every item of the chunk taking nearly as long.
+            self.future: pebble.ProcessFuture[int] = sandbox.schedule(
+                _score_chunk_in_worker,
+                (score_one, spec, config, [items[i] for i in indices], self.path),
+                timeout_s=timeout_s * (len(indices) + 1),
+            )
+        except BaseException:
+            self.close()
+            raise
 
     def read(self, results: list[BatchResult | None]) -> None:
         """Take the lines the worker has written since the last read."""
@@ -160,8 +164,9 @@ class _Chunk:
         return None
 
     def close(self) -> None:
-        self.reader.close()
-        os.unlink(self.path)
+        if not self.reader.closed:
+            self.reader.close()
+            os.unlink(self.path)
 
 
 def score_batch(
@@ -179,43 +184,50 @@ def score_batch(
     results: list[BatchResult | None] = [None] * len(items)
     task = (score_one, spec, dict(config))
     size = max(1, math.ceil(len(items) / sandbox.workers))
-    pending = [
-        _Chunk(sandbox, task, items, list(range(start, min(start + size, len(items)))), timeout_s)
-        for start in range(0, len(items), size)
-    ]
+    pending: list[_Chunk] = []
+    running: list[_Chunk] = []
+
+    def start(indices: list[int]) -> None:
+        try:
+            pending.append(_Chunk(sandbox, task, items, indices, timeout_s))
+        except Exception as error:  # the pool cannot take the task: these items fail
+            for index in indices:
+                results[index] = ScorerFailedError(f"{type(error).__name__}: {error}")
+
     try:
+        for first in range(0, len(items), size):
+            start(list(range(first, min(first + size, len(items)))))
         while pending:
             concurrent.futures.wait(
                 [chunk.future for chunk in pending],
                 timeout=min(_POLL_S, timeout_s),
                 return_when=concurrent.futures.FIRST_COMPLETED,
             )
-            waiting: list[_Chunk] = []
-            for chunk in pending:
+            running, pending = pending, []
+            for chunk in running:
                 chunk.read(results)
                 if chunk.future.done():
                     chunk.read(results)  # the last lines, written before the task returned
                     failure = chunk.failure()
                     if failure is None and chunk.done < len(chunk.indices):
                         failure = ScorerFailedError("the worker returned fewer results")
-                elif chunk.overdue(time.monotonic(), timeout_s):
-                    chunk.future.cancel()  # type: ignore[no-untyped-call]  # kills the worker
+                elif chunk.overdue(time.monotonic(), timeout_s) and chunk.future.cancel():  # type: ignore[no-untyped-call]
+                    # cancel() killed the worker in the middle of an item
                     failure = ScorerFailedError(
                         f"timed out after {timeout_s:g} s; the worker was replaced",
                         timed_out=True,
                     )
                 else:
-                    waiting.append(chunk)
+                    pending.append(chunk)
                     continue
                 chunk.close()
                 left = chunk.indices[chunk.done :]
                 if failure is not None and left:
                     results[left[0]] = failure  # the item in progress when the task failed
                     if left[1:]:
-                        waiting.append(_Chunk(sandbox, task, items, left[1:], timeout_s))
-            pending = waiting
-    finally:
-        for chunk in pending:
+                        start(left[1:])
+    finally:  # an error of the caller's own (an interrupt): no worker left running
+        for chunk in [*running, *pending]:
             chunk.future.cancel()  # type: ignore[no-untyped-call]
             chunk.close()
     return [found if found is not None else ScorerFailedError("no result") for found in results]
