@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import NoReturn
 
 import pytest
 
@@ -126,3 +127,19 @@ def test_score_many_of_a_builtin_strategy() -> None:
     assert scorer.score_many(challenge, attempts, tenant_id="t") == [
         scorer.score(challenge, attempt, tenant_id="t") for attempt in attempts
     ]
+
+
+def test_a_pool_that_refuses_the_task_fails_its_items() -> None:
+    class Refusing(ScorerSandbox):
+        def schedule(self, *args: object, **kwargs: object) -> NoReturn:
+            raise RuntimeError("the pool is closed")
+
+    results = score_batch(
+        Refusing(workers=2, memory_limit_mb=512),
+        score_here,
+        HOSTILE + "Doubler",
+        {},
+        [({"rating": 1}, CTX)] * 3,
+        timeout_s=5,
+    )
+    assert [str(result) for result in results] == ["RuntimeError: the pool is closed"] * 3
