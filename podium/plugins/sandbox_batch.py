@@ -1,29 +1,31 @@
 """Scoring a batch in the scorer sandbox: one round trip per worker, not one per item.
 
 A batch (the attempts of a challenge, the players of a collection) is cut into one chunk per
-worker of the pool, and each chunk is one task. The worker scores its items in turn and appends
-one JSON line per item to a progress file of its own (an unbuffered ``os.write``, so a line
-written survives the worker's death). The caller reads those lines while it waits, so it knows
-which item a worker is on and since when:
+worker of the pool, and each chunk is one task: the worker scores its items in turn and returns
+their results together. Before each item it writes the item's number to an 8-byte file it shares
+with the caller (``mmap``: no system call, and the number outlives the worker), so the caller,
+while it waits, knows which item a worker is on and since when:
 
 - an item that raises (``SystemExit``, ``MemoryError`` included) or returns junk fails alone,
   in the worker, and the chunk goes on;
-- an item that runs past ``timeout_s`` (no new line for that long) has its worker killed, like
-  a single attempt (``ScorerSandbox.score``);
+- an item that runs past ``timeout_s`` (the number unchanged for that long) has its worker
+  killed, like a single attempt (``ScorerSandbox.score``);
 - a worker that dies (``os._exit``, a segfault) is replaced by the pool.
 
-In the last two cases the lines already written are kept, the item in progress fails, and the
-items after it are sent again as a new chunk: one bad item costs its own result and at most one
-timeout, never the results of the others, and the caller waits at most ``timeout_s`` per bad
-item. Results come back in the batch's order, each a ``Scored`` or a ``ScorerFailedError``.
+In the last two cases the item in progress fails, and the other items of the chunk (those before
+it, whose results died with the worker, and those after it) are sent again as a new chunk: one
+bad item costs its own result, at most one timeout, and a second scoring of its chunk's other
+items, never their results; the caller waits at most ``timeout_s`` per bad item. Results come
+back in the batch's order, each a ``Scored`` or a ``ScorerFailedError``.
 """
 
 from __future__ import annotations
 
 import concurrent.futures
-import json
 import math
+import mmap
 import os
+import struct
 import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -39,14 +41,11 @@ module-level function (it is pickled by reference)."""
 
 BatchResult = Scored | ScorerFailedError
 
-_STARTED = b"started\n"
-_POLL_S = 0.05  # how often the caller reads progress while it waits
+_POLL_S = 0.05  # how often the caller looks at the workers' progress while it waits
+_PROGRESS = struct.Struct("q")  # items started by the worker; the one in progress is this - 1
 
-
-def _write_line(fd: int, line: bytes) -> None:
-    view = memoryview(line)
-    while view:
-        view = view[os.write(fd, view) :]
+Outcome = tuple[bool, float | None, Any]
+"""One item's outcome as the worker returns it: (True, score, details) or (False, None, why)."""
 
 
 def _score_chunk_in_worker(
@@ -55,48 +54,35 @@ def _score_chunk_in_worker(
     config: Mapping[str, Any],
     items: Sequence[tuple[Any, Any]],
     progress_path: str,
-) -> int:
-    """Score ``items`` in turn; each result is a line ``[position, ok, score, details|reason]``."""
-    fd = os.open(progress_path, os.O_WRONLY | os.O_APPEND)
-    try:
-        _write_line(fd, _STARTED)
-        for position, (payload, ctx) in enumerate(items):
+) -> list[Outcome]:
+    """Score ``items`` in turn, telling ``progress_path`` which one is in progress."""
+    outcomes: list[Outcome] = []
+    with open(progress_path, "r+b") as file, mmap.mmap(file.fileno(), _PROGRESS.size) as progress:
+        for started, (payload, ctx) in enumerate(items, start=1):
+            _PROGRESS.pack_into(progress, 0, started)
             try:
-                score, details = score_one(spec, config, payload, ctx)
-                line = json.dumps([position, True, score, details], allow_nan=False)
+                outcomes.append((True, *score_one(spec, config, payload, ctx)))
             except BaseException as error:  # SystemExit and MemoryError included
-                reason = f"{type(error).__name__}: {error}"[:1000]
-                line = json.dumps([position, False, None, reason])
-            _write_line(fd, line.encode() + b"\n")
-    finally:
-        os.close(fd)
-    return len(items)
+                outcomes.append((False, None, f"{type(error).__name__}: {error}"[:1000]))
+    return outcomes
 
 
-def _read_result(fields: Any) -> tuple[int, BatchResult] | None:
-    """A line's position and result, or ``None`` when the line is not one (the plugin runs in
-    the same process as the writer, so it is read as untrusted)."""
-    if not isinstance(fields, list) or len(fields) != 4 or type(fields[0]) is not int:
-        return None
-    position, succeeded, score, extra = fields
+def _read_outcome(outcome: Any) -> BatchResult:
+    """A worker's outcome, checked again (the plugin ran in the process that made it)."""
+    if not isinstance(outcome, tuple) or len(outcome) != 3:
+        return ScorerFailedError("the worker returned something that is not a result")
+    succeeded, score, extra = outcome
     if succeeded is not True:
-        return position, ScorerFailedError(str(extra)[:1000])
+        return ScorerFailedError(str(extra)[:1000])
     if isinstance(score, bool) or not isinstance(score, int | float) or not math.isfinite(score):
-        return position, ScorerFailedError("the worker returned a score that is not a number")
+        return ScorerFailedError("the worker returned a score that is not a number")
     if extra is not None and not isinstance(extra, dict):
-        return position, ScorerFailedError("the worker returned details that are not a dict")
-    return position, (max(float(score), 0.0), extra)
-
-
-def _parsed(line: bytes) -> Any:
-    try:
-        return json.loads(line)
-    except ValueError:
-        return None
+        return ScorerFailedError("the worker returned details that are not a dict")
+    return max(float(score), 0.0), extra
 
 
 class _Chunk:
-    """Items of the batch sent to one worker as one task, and what the caller saw of them."""
+    """Items of the batch sent to one worker as one task, and the worker's progress on them."""
 
     def __init__(
         self,
@@ -108,16 +94,18 @@ class _Chunk:
     ) -> None:
         self.indices = indices
         fd, self.path = tempfile.mkstemp(prefix="podium-scores-")
-        os.close(fd)
-        self.reader = open(self.path, "rb", buffering=0)  # noqa: SIM115 (closed in close())
-        self.buffer = b""
-        self.done = 0  # results read so far (items are scored in order)
-        self.last_progress: float | None = None  # when a line was last seen
+        try:
+            os.ftruncate(fd, _PROGRESS.size)
+            self.progress: mmap.mmap | None = mmap.mmap(fd, _PROGRESS.size, access=mmap.ACCESS_READ)
+        finally:
+            os.close(fd)
+        self.started = 0  # items the worker had started when last looked at
+        self.last_progress = time.monotonic()
         score_one, spec, config = task
         try:
             # The caller kills an item's worker after timeout_s without progress; the pool's
             # own timeout is only a backstop, for every item of the chunk taking nearly as long.
-            self.future: pebble.ProcessFuture[int] = sandbox.schedule(
+            self.future: pebble.ProcessFuture[list[Outcome]] = sandbox.schedule(
                 _score_chunk_in_worker,
                 (score_one, spec, config, [items[i] for i in indices], self.path),
                 timeout_s=timeout_s * (len(indices) + 1),
@@ -126,33 +114,25 @@ class _Chunk:
             self.close()
             raise
 
-    def read(self, results: list[BatchResult | None]) -> None:
-        """Take the lines the worker has written since the last read."""
-        data = self.reader.read()
-        if not data:
-            return
-        self.last_progress = time.monotonic()
-        lines = (self.buffer + data).split(b"\n")
-        self.buffer = lines.pop()
-        lines = [line for line in lines if line + b"\n" != _STARTED]
-        try:
-            parsed: list[Any] = json.loads(b"[" + b",".join(lines) + b"]")  # one parse, fast
-        except ValueError:
-            parsed = [_parsed(line) for line in lines]  # a junk line spoils only itself
-        for fields in parsed:
-            found = _read_result(fields)
-            if found is None or found[0] != self.done or self.done >= len(self.indices):
-                continue  # not a result, or not the next one: ignored
-            results[self.indices[self.done]] = found[1]
-            self.done += 1
-
     def overdue(self, now: float, timeout_s: float) -> bool:
-        return self.last_progress is not None and now - self.last_progress > timeout_s
+        """Whether the item in progress has run past ``timeout_s`` (a chunk still waiting for a
+        worker has started none and is never overdue)."""
+        assert self.progress is not None
+        (started,) = _PROGRESS.unpack_from(self.progress, 0)
+        if started != self.started:
+            self.started, self.last_progress = started, now
+        return self.started > 0 and now - self.last_progress > timeout_s
 
-    def failure(self) -> ScorerFailedError | None:
-        """Why the finished task failed, or ``None`` when it returned."""
+    def in_progress(self) -> int:
+        """The position in the chunk of the item the worker was on when it stopped."""
+        assert self.progress is not None
+        started = int(_PROGRESS.unpack_from(self.progress, 0)[0])
+        return min(max(started, 1), len(self.indices)) - 1
+
+    def outcomes(self) -> list[Outcome] | ScorerFailedError:
+        """What the finished task returned, or why it failed."""
         try:
-            self.future.result(timeout=0)
+            found = self.future.result(timeout=0)
         except concurrent.futures.TimeoutError:
             return ScorerFailedError("timed out; the worker was replaced", timed_out=True)
         except pebble.ProcessExpired as error:
@@ -161,11 +141,14 @@ class _Chunk:
             )
         except Exception as error:
             return ScorerFailedError(f"{type(error).__name__}: {error}")
-        return None
+        if not isinstance(found, list) or len(found) != len(self.indices):
+            return ScorerFailedError("the worker returned the wrong number of results")
+        return found
 
     def close(self) -> None:
-        if not self.reader.closed:
-            self.reader.close()
+        if self.progress is not None:
+            self.progress.close()
+            self.progress = None
             os.unlink(self.path)
 
 
@@ -205,27 +188,27 @@ def score_batch(
             )
             running, pending = pending, []
             for chunk in running:
-                chunk.read(results)
                 if chunk.future.done():
-                    chunk.read(results)  # the last lines, written before the task returned
-                    failure = chunk.failure()
-                    if failure is None and chunk.done < len(chunk.indices):
-                        failure = ScorerFailedError("the worker returned fewer results")
+                    found = chunk.outcomes()
                 elif chunk.overdue(time.monotonic(), timeout_s) and chunk.future.cancel():  # type: ignore[no-untyped-call]
                     # cancel() killed the worker in the middle of an item
-                    failure = ScorerFailedError(
+                    found = ScorerFailedError(
                         f"timed out after {timeout_s:g} s; the worker was replaced",
                         timed_out=True,
                     )
                 else:
                     pending.append(chunk)
                     continue
+                if isinstance(found, list):
+                    for index, outcome in zip(chunk.indices, found, strict=True):
+                        results[index] = _read_outcome(outcome)
+                else:
+                    failed = chunk.in_progress()
+                    results[chunk.indices[failed]] = found
+                    again = chunk.indices[:failed] + chunk.indices[failed + 1 :]
+                    if again:
+                        start(again)
                 chunk.close()
-                left = chunk.indices[chunk.done :]
-                if failure is not None and left:
-                    results[left[0]] = failure  # the item in progress when the task failed
-                    if left[1:]:
-                        start(left[1:])
     finally:  # an error of the caller's own (an interrupt): no worker left running
         for chunk in [*running, *pending]:
             chunk.future.cancel()  # type: ignore[no-untyped-call]
