@@ -104,25 +104,40 @@ def bench_scorer(attempts: int, *, sandboxed: bool) -> float:
     return per_s
 
 
-def bench_scorer_batch(batch: int, batches: int, *, sandboxed: bool, workers: int = 2) -> float:
-    """The median time (ms) of ``AttemptScorer.score_many`` over a batch of ``batch`` attempts
-    (``batches`` batches, after one to warm up): one round trip per sandbox worker."""
+def bench_scorer_batches(batch: int, rounds: int) -> dict[str, list[float]]:
+    """Milliseconds of ``AttemptScorer.score_many`` over one batch of ``batch`` attempts, per
+    mode (``in-process``, ``sandboxed, 1 worker``, ``sandboxed, 2 workers``): the modes take
+    turns, ``rounds`` times, after a batch each to warm up, so that each round compares them
+    under the same load."""
+    from podium.plugins.sandbox import ScorerSandbox
     from podium.services.attempt_scoring import AttemptScorer
-    from podium.settings import Settings
 
-    settings = Settings(scorer_sandbox=sandboxed, scorer_workers=workers)
-    scorer = AttemptScorer.for_settings(settings)
+    scorers = {
+        "in-process": AttemptScorer(default_timeout_ms=5_000, sandbox=None),
+        **{
+            f"sandboxed, {workers} worker{'s' if workers > 1 else ''}": AttemptScorer(
+                default_timeout_ms=5_000,
+                sandbox=ScorerSandbox(workers=workers, memory_limit_mb=1_024),
+            )
+            for workers in (1, 2)
+        },
+    }
     challenge, outcomes = _bench_challenge_and_attempts(batch)
-    scorer.score_many(challenge, outcomes, tenant_id="default")  # warm the pool up
-    times = []
-    for _ in range(batches):
-        started = time.perf_counter()
-        scored = scorer.score_many(challenge, outcomes, tenant_id="default")
-        times.append((time.perf_counter() - started) * 1000)
-        assert all(outcome.score is not None for outcome in scored)
-    if scorer.sandbox is not None:
-        scorer.sandbox.close()
-    return statistics.median(times)
+    times: dict[str, list[float]] = {mode: [] for mode in scorers}
+    try:
+        for scorer in scorers.values():
+            scorer.score_many(challenge, outcomes, tenant_id="default")  # warm the pool up
+        for _ in range(rounds):
+            for mode, scorer in scorers.items():
+                started = time.perf_counter()
+                scored = scorer.score_many(challenge, outcomes, tenant_id="default")
+                times[mode].append((time.perf_counter() - started) * 1000)
+                assert all(outcome.score is not None for outcome in scored)
+    finally:
+        for scorer in scorers.values():
+            if scorer.sandbox is not None:
+                scorer.sandbox.close()
+    return times
 
 
 def _free_port() -> int:
@@ -272,7 +287,8 @@ def scenario(run: Run) -> list[Figure]:
         mode = "sandboxed" if sandboxed else "in-process"
         samples = [bench_scorer(attempts * 5, sandboxed=sandboxed) for _ in range(run.repeat)]
         figures.append(run.figure("5 attempts", f"scorer alone, {mode}", "att/s", samples, SCORER))
-        batch_ms = [bench_scorer_batch(1000, 3, sandboxed=sandboxed) for _ in range(run.repeat)]
+    batches = bench_scorer_batches(1000, 3 * run.repeat)
+    for mode, batch_ms in batches.items():
         figures.append(
             run.figure("5 attempts", f"scorer batch of 1,000, {mode}", "ms", batch_ms, SCORER)
         )
@@ -307,7 +323,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--players", type=int, default=300)
     parser.add_argument("--database-url", default=None, help="default: a fresh SQLite file")
     parser.add_argument("--batch", type=int, default=1000, help="attempts per scored batch")
-    parser.add_argument("--batches", type=int, default=5, help="batches timed (median)")
+    parser.add_argument("--batches", type=int, default=15, help="rounds of batches timed")
     parser.add_argument(
         "--only", choices=("batch", "http"), default=None, help="one part of the run only"
     )
@@ -353,19 +369,17 @@ def main(argv: list[str] | None = None) -> None:
         )
 
 
-def _print_batches(batch: int, batches: int) -> None:
-    """The scorer alone on batches: in-process, then sandboxed with 1 and 2 workers."""
+def _print_batches(batch: int, rounds: int) -> None:
+    """The scorer alone on batches: in-process, then sandboxed with 1 and 2 workers; medians
+    of the rounds, and the median of each round's ratio to in-process."""
+    times = bench_scorer_batches(batch, rounds)
+    here = times["in-process"]
     print(f"| scorer, batch of {batch:,} attempts | ms per batch | attempts/s | × in-process |")
     print("|---|---|---|---|")
-    here = bench_scorer_batch(batch, batches, sandboxed=False)
-    print(f"| in-process | {here:.1f} | {batch / here * 1000:,.0f} | 1 |", flush=True)
-    for workers in (1, 2):
-        ms = bench_scorer_batch(batch, batches, sandboxed=True, workers=workers)
-        print(
-            f"| sandboxed, {workers} worker(s) | {ms:.1f} | {batch / ms * 1000:,.0f} | "
-            f"{ms / here:.2f} |",
-            flush=True,
-        )
+    for mode, samples in times.items():
+        ms = statistics.median(samples)
+        ratio = statistics.median(mine / theirs for mine, theirs in zip(samples, here, strict=True))
+        print(f"| {mode} | {ms:.1f} | {batch / ms * 1000:,.0f} | {ratio:.2f} |", flush=True)
     print()
 
 
