@@ -10,6 +10,10 @@ and ``true`` (it runs in the pool of worker processes):
    posting attempts of many players to one ``custom`` challenge scored by ``BenchScorer`` below;
    attempts/s and the p50/p99 latency of the POST.
 
+Before them, the scorer on batches (``AttemptScorer.score_many`` of ``--batch`` attempts: one
+round trip per sandbox worker), in-process and sandboxed with 1 and 2 workers taking turns
+``--batches`` times; ``--only batch`` or ``--only http`` runs one part.
+
 Run from the repository root::
 
     python -m bench.attempts                 # defaults: 2000 attempts, 4 clients
