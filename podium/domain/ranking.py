@@ -196,10 +196,11 @@ class WeightedRanker:
         """``rank`` in columns; ``None`` when a combined score is NaN (an infinite window
         score times a zero weight...), whose place only ``rank`` defines."""
         combined = np.zeros(len(standings))
-        for name, values in zip(WINDOW_NAMES, standings.scores, strict=True):
-            combined = combined + self.weights.get(name, 0.0) * np.where(
-                np.isnan(values), 0.0, values
-            )
+        with np.errstate(over="ignore", invalid="ignore"):  # as Python floats: inf, NaN
+            for name, values in zip(WINDOW_NAMES, standings.scores, strict=True):
+                combined = combined + self.weights.get(name, 0.0) * np.where(
+                    np.isnan(values), 0.0, values
+                )
         if np.isnan(combined).any():
             return None
         combined[np.isnan(standings.scores).all(axis=0)] = np.nan

@@ -10,8 +10,8 @@ model and then param id, and derives with NumPy what ``Model`` objects would giv
   ``calc_overall_score`` does, so the results are bit-identical), and the prediction count;
 - per asset, the same over the asset's params (``models_by_asset``).
 
-``models()`` gives the same table as ``Model`` objects (what a ranker without ``rank_columns``
-receives), ``snapshots()`` the stored per-model snapshot rows.
+``leaderboards(rule)`` ranks them all; ``models()`` gives the same table as ``Model`` objects,
+what a ranker without ``rank_columns`` receives. ``snapshots()`` are the stored per-model rows.
 """
 
 from __future__ import annotations
@@ -22,7 +22,13 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from podium.domain.leaderboard import LeaderboardRows, leaderboard_id
+from podium.domain.leaderboard import (
+    OVERALL_CATEGORY,
+    Leaderboard,
+    LeaderboardRows,
+    leaderboard_id,
+    models_by_asset,
+)
 from podium.domain.model import (
     EMPTY_MODEL_SCORE,
     Model,
@@ -31,8 +37,10 @@ from podium.domain.model import (
     Player,
     group_model_scores,
 )
+from podium.domain.ranking import RankingRule
 from podium.domain.series import FloatArray, IntArray
 from podium.domain.standings import ColumnRanking, Standings
+from podium.domain.timestamps import from_ms
 from podium.domain.windows import WINDOW_NAMES, window_means
 
 _WINDOWS = len(WINDOW_NAMES)
@@ -237,6 +245,48 @@ class ScoreTable:
             )
         return found
 
+    def leaderboards(
+        self, rule: RankingRule, *, competition_id: str, created_at_ms: int
+    ) -> list[LeaderboardRows]:
+        """``overall`` then one leaderboard per asset (sorted), ranked in columns if ``rule``
+        can, else as ``Model`` objects (``models_by_asset``, ``Leaderboard.create``)."""
+        if self.is_finite():
+            found = []
+            for category, standings in {
+                OVERALL_CATEGORY: self.overall(),
+                **self.by_asset(),
+            }.items():
+                ranking = rule.rank_columns(standings)
+                if ranking is None:
+                    break
+                found.append(
+                    self.leaderboard(
+                        standings,
+                        ranking,
+                        competition_id=competition_id,
+                        category=category,
+                        created_at_ms=created_at_ms,
+                    )
+                )
+            else:
+                return found
+        models = self.models()
+        return [
+            LeaderboardRows.of(
+                Leaderboard.create(
+                    on_category,
+                    competition_id=competition_id,
+                    created_at=from_ms(created_at_ms),
+                    category=category,
+                    ranker=rule,
+                )
+            )
+            for category, on_category in {
+                OVERALL_CATEGORY: models,
+                **models_by_asset(models),
+            }.items()
+        ]
+
     def leaderboard(
         self,
         standings: Standings,
@@ -273,14 +323,12 @@ class ScoreTable:
         boundaries = np.searchsorted(self.model, np.arange(len(self.roster) + 1))
         scored = np.flatnonzero(np.diff(boundaries) > 0)
         means = self.means()
-        per_pair: list[list[float | int | None]] = [
-            list(values)
-            for values in zip(
-                *(_optional(means[window], self.counts[window] != 0) for window in range(_WINDOWS)),
-                self.prediction_count.tolist(),
-                strict=True,
-            )
-        ]
+        # [recent, steady, anchor, prediction_count] per pair, the lists made by NumPy.
+        values = np.empty((len(self), _WINDOWS + 1), dtype=object)
+        for window in range(_WINDOWS):
+            values[:, window] = _optional(means[window], self.counts[window] != 0)
+        values[:, _WINDOWS] = self.prediction_count.tolist()
+        per_pair: list[list[float | int | None]] = values.tolist()
         param_ids = [self.params[code].id for code in self.param.tolist()]
         starts = boundaries.tolist()
         by_param = [
