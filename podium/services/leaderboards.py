@@ -15,7 +15,6 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from podium.domain.leaderboard import OVERALL_CATEGORY, Leaderboard
-from podium.domain.model import Model
 from podium.domain.score_table import ScoreTable
 from podium.domain.timestamps import floor_to
 from podium.services.competitions import window_spec
@@ -56,11 +55,6 @@ def score_table(session: Session, competition: CompetitionRow, now_ms: int) -> S
         scores.window_columns(competition.id, window_spec(competition), now_ms),
         scores.count_columns(competition.id),
     )
-
-
-def current_models(session: Session, competition: CompetitionRow, now_ms: int) -> list[Model]:
-    """The active models of a competition with their scores at ``now_ms``, from the roll-ups."""
-    return score_table(session, competition, now_ms).models()
 
 
 def build_leaderboard(session: Session, *, competition: CompetitionRow, now_ms: int) -> Leaderboard:
