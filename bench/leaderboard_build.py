@@ -6,7 +6,8 @@ A store with the long history (1M scores at ``medium``) and a pending batch is g
 per backend (kept in ``--workdir``, or as a PostgreSQL database named after the scale, reused by
 later runs); each repeat copies it (a file copy, ``CREATE DATABASE … TEMPLATE``) and runs, in a
 fresh process: one ``run_score_cycle`` (timed whole), then ``build_leaderboard`` alone
-``--builds`` times, each in a transaction rolled back afterwards (the median is reported). The
+``--builds`` times, each in a transaction rolled back afterwards (the median is reported), with
+the CPU time of the process (on SQLite all the work; on PostgreSQL the client's share). The
 process also prints a digest of what the cycle stored (every leaderboard's entries and every
 snapshot), so that two versions of the code can be checked to give the same leaderboards.
 """
@@ -16,6 +17,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import math
 import os
 import shutil
 import statistics
@@ -178,13 +180,13 @@ def probe(url: str, builds: int, profile: Path | None) -> dict[str, Any]:
     with Database(url) as db:
         with db.read() as session:
             CompetitionRepository(session).get(COMPETITION)
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         report = run_score_cycle(
             db, competition_id=COMPETITION, now_ms=NOW_MS, batch_size=BATCH_SIZE
         )
-        cycle_s = time.perf_counter() - started
+        cycle_s, cycle_cpu_s = time.perf_counter() - started, time.process_time() - cpu
         stored = digest(db)
-        samples = []
+        samples, cpu_samples = [], []
         profiler = None
         if profile is not None:
             from pyinstrument import Profiler
@@ -196,10 +198,11 @@ def probe(url: str, builds: int, profile: Path | None) -> dict[str, Any]:
                     competition = CompetitionRepository(session).get(COMPETITION)
                     if profiler is not None:
                         profiler.start()
-                    started = time.perf_counter()
+                    started, cpu = time.perf_counter(), time.process_time()
                     build_leaderboard(session, competition=competition, now_ms=NOW_MS)
                     session.flush()
                     samples.append(time.perf_counter() - started)
+                    cpu_samples.append(time.process_time() - cpu)
                     if profiler is not None:
                         profiler.stop()
                     raise _RollbackError
@@ -209,8 +212,10 @@ def probe(url: str, builds: int, profile: Path | None) -> dict[str, Any]:
             profile.write_text(profiler.output_text(unicode=True, show_all=False))
     return {
         "cycle_s": cycle_s,
+        "cycle_cpu_s": cycle_cpu_s,
         "scored": report.scored,
         "build_s": samples,
+        "build_cpu_s": cpu_samples,
         "digest": stored,
     }
 
@@ -239,7 +244,7 @@ def main(argv: list[str] | None = None) -> None:
     backends = BACKENDS if args.backend == "both" else (args.backend,)
     for backend in backends:
         source = template(backend, scale, args.workdir)
-        cycles, builds, digests = [], [], []
+        cycles, builds, digests, cpus = [], [], [], []
         for attempt in range(args.repeat):
             url = copy_of(
                 backend, source, args.workdir, f"lb_run_{os.getpid()}_{attempt}", args.ranker
@@ -255,19 +260,26 @@ def main(argv: list[str] | None = None) -> None:
                 drop_copy(backend, url)
             cycles.append(result["cycle_s"])
             builds.append(statistics.median(result["build_s"]))
+            cpus.append(
+                (result.get("cycle_cpu_s", math.nan), statistics.median(result["build_cpu_s"]))
+            )
             digests.append(result["digest"])
             print(
                 f"{backend} run {attempt + 1}: cycle {result['cycle_s']:.2f} s "
                 f"(scored {result['scored']}), build_leaderboard "
                 + ", ".join(f"{value:.3f}" for value in result["build_s"])
-                + f" s; load {os.getloadavg()[0]:.1f}",
+                + f" s; CPU of this process: cycle {cpus[-1][0]:.2f} s, build {cpus[-1][1]:.3f} s"
+                + f"; load {os.getloadavg()[0]:.1f}",
                 flush=True,
             )
         same = all(found == digests[0] for found in digests)
         print(
             f"{backend}: cycle median {statistics.median(cycles):.2f} s "
             f"{[round(value, 2) for value in cycles]}, build_leaderboard median "
-            f"{statistics.median(builds):.3f} s {[round(value, 3) for value in builds]}; "
+            f"{statistics.median(builds):.3f} s {[round(value, 3) for value in builds]}; CPU "
+            f"cycle {statistics.median(cpu[0] for cpu in cpus):.2f} s, build "
+            f"{statistics.median(cpu[1] for cpu in cpus):.3f} s "
+            f"{[round(cpu[1], 3) for cpu in cpus]}; "
             f"digest {json.dumps(digests[0], sort_keys=True)}"
             + ("" if same else " (DIFFERENT between runs)"),
             flush=True,
