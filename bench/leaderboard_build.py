@@ -15,6 +15,7 @@ snapshot), so that two versions of the code can be checked to give the same lead
 from __future__ import annotations
 
 import argparse
+import gc
 import hashlib
 import json
 import math
@@ -176,10 +177,13 @@ def digest(db: Database) -> dict[str, Any]:
     return found
 
 
-def probe(url: str, builds: int, profile: Path | None) -> dict[str, Any]:
+def probe(url: str, builds: int, profile: Path | None, *, gc_freeze: bool) -> dict[str, Any]:
     with Database(url) as db:
         with db.read() as session:
             CompetitionRepository(session).get(COMPETITION)
+        if gc_freeze:  # as `podium serve` does at start (freeze_startup_objects)
+            gc.collect()
+            gc.freeze()
         started, cpu = time.perf_counter(), time.process_time()
         report = run_score_cycle(
             db, competition_id=COMPETITION, now_ms=NOW_MS, batch_size=BATCH_SIZE
@@ -234,10 +238,15 @@ def main(argv: list[str] | None = None) -> None:
         help='the competition\'s ranker, e.g. \'{"ranker": "weighted", "config": '
         '{"min_predictions": 0}}\' (default: as created, lexicographic, min_predictions 100)',
     )
+    parser.add_argument(
+        "--gc-freeze",
+        action="store_true",
+        help="freeze the objects alive before the cycle out of the cyclic GC, as podium serve does",
+    )
     parser.add_argument("--probe", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.probe:
-        print(json.dumps(probe(args.probe, args.builds, args.profile)))
+        print(json.dumps(probe(args.probe, args.builds, args.profile, gc_freeze=args.gc_freeze)))
         return
     args.workdir.mkdir(parents=True, exist_ok=True)
     scale = SCALES[args.scale]
@@ -252,6 +261,8 @@ def main(argv: list[str] | None = None) -> None:
             try:
                 command = [sys.executable, "-m", "bench.leaderboard_build", "--probe", url]
                 command += ["--builds", str(args.builds)]
+                if args.gc_freeze:
+                    command.append("--gc-freeze")
                 if args.profile:
                     command += ["--profile", str(args.profile.with_suffix(f".{backend}.txt"))]
                 output = subprocess.run(command, check=True, capture_output=True, text=True)
