@@ -44,6 +44,7 @@ from podium.domain.timestamps import from_ms
 from podium.domain.windows import WINDOW_NAMES, window_means
 
 _WINDOWS = len(WINDOW_NAMES)
+PairSnapshot = tuple[float | None, float | None, float | None, int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +88,7 @@ class SnapshotColumns:
     steady: list[float | None]
     anchor: list[float | None]
     prediction_count: list[int]
-    scores_by_param: list[dict[str, list[float | int | None]]]
+    scores_by_param: list[dict[str, PairSnapshot]]  # stored as JSON: {param_id: [r, s, a, n]}
 
     def __len__(self) -> int:
         return len(self.model_id)
@@ -323,12 +324,15 @@ class ScoreTable:
         boundaries = np.searchsorted(self.model, np.arange(len(self.roster) + 1))
         scored = np.flatnonzero(np.diff(boundaries) > 0)
         means = self.means()
-        # [recent, steady, anchor, prediction_count] per pair, the lists made by NumPy.
-        values = np.empty((len(self), _WINDOWS + 1), dtype=object)
-        for window in range(_WINDOWS):
-            values[:, window] = _optional(means[window], self.counts[window] != 0)
-        values[:, _WINDOWS] = self.prediction_count.tolist()
-        per_pair: list[list[float | int | None]] = values.tolist()
+        # (recent, steady, anchor, prediction_count) per pair: tuples of plain values, which the
+        # cyclic GC stops tracking (20,000 lists would make it walk the whole process).
+        per_pair: list[PairSnapshot] = list(
+            zip(
+                *(_optional(means[window], self.counts[window] != 0) for window in range(_WINDOWS)),
+                self.prediction_count.tolist(),
+                strict=True,
+            )
+        )
         param_ids = [self.params[code].id for code in self.param.tolist()]
         starts = boundaries.tolist()
         by_param = [

@@ -20,7 +20,7 @@ from podium.domain.rollups import RollupColumns, RollupDelta
 from podium.domain.score_table import CountColumns, SnapshotColumns, WindowColumns
 from podium.domain.timestamps import floor_to
 from podium.domain.windows import WINDOW_NAMES, WindowSpec
-from podium.store.database import insert_rows, json_text
+from podium.store.database import fetch_columns, insert_rows, json_text
 from podium.store.tables import ModelScoreSnapshotRow, ScoreTotalRow
 
 
@@ -150,7 +150,7 @@ class ScoreRepository:
         connection = self.session.connection()
         postgresql = connection.dialect.name == "postgresql"
         firsts = [spec.first_bucket(name, now_ms) for name in WINDOW_NAMES]
-        rows = connection.exec_driver_sql(
+        result = connection.exec_driver_sql(
             _WINDOW_SUMS_POSTGRESQL if postgresql else _WINDOW_SUMS_SQLITE,
             (
                 *(first for first in firsts for _ in range(2)),
@@ -158,17 +158,13 @@ class ScoreRepository:
                 spec.earliest_bucket(now_ms),
                 last_bucket,
             ),
-        ).fetchall()
-        if not rows:
-            return WindowColumns(
-                [], [], np.zeros((3, 0), dtype=np.int64), np.zeros((3, 0), dtype=np.float64)
-            )
-        model_id, param_id, *sums = zip(*rows, strict=True)
+        )
+        model_id, param_id, *sums = fetch_columns(result, 2 + 2 * len(WINDOW_NAMES))
         return WindowColumns(
             model_id=model_id,
             param_id=param_id,
-            counts=np.array(sums[0::2], dtype=np.int64),
-            sums=np.array(sums[1::2], dtype=np.float64),
+            counts=np.array(sums[0::2], dtype=np.int64).reshape(len(WINDOW_NAMES), -1),
+            sums=np.array(sums[1::2], dtype=np.float64).reshape(len(WINDOW_NAMES), -1),
         )
 
     def window_sums(self, competition_id: str, spec: WindowSpec, now_ms: int) -> list[WindowSums]:
@@ -193,10 +189,7 @@ class ScoreRepository:
         statement = select(
             ScoreTotalRow.model_id, ScoreTotalRow.param_id, ScoreTotalRow.count
         ).where(ScoreTotalRow.competition_id == competition_id)
-        rows = self.session.connection().execute(statement).fetchall()
-        if not rows:
-            return CountColumns([], [], np.zeros(0, dtype=np.int64))
-        model_id, param_id, count = zip(*rows, strict=True)
+        model_id, param_id, count = fetch_columns(self.session.connection().execute(statement), 3)
         return CountColumns(model_id, param_id, np.array(count, dtype=np.int64))
 
     def totals(self, competition_id: str) -> dict[tuple[str, str], ScoreTotals]:
