@@ -15,6 +15,7 @@ from podium.domain.rollups import RollupDelta
 from podium.domain.timestamps import from_ms
 from podium.domain.windows import WindowScores, WindowSpec
 from podium.services.leaderboards import build_leaderboard
+from podium.store import database as store_database
 from podium.store.competitions import CompetitionRepository
 from podium.store.database import Database
 from podium.store.leaderboards import LeaderboardRepository
@@ -238,3 +239,15 @@ def test_saved_rows_read_back_exactly(database: Database) -> None:
         )
         for row in rows
     ] == entries
+
+
+def test_rows_read_and_written_in_slices_store_the_same(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(store_database, "ROW_SLICE", 2)
+    sliced = _competition(database, "a-", "weighted", {"min_predictions": 0})
+    _build(database, sliced)
+    monkeypatch.undo()
+    whole = _competition(database, "b-", "weighted", {"min_predictions": 0})
+    _build(database, whole)
+    assert _stored(database, sliced, "a-") == _stored(database, whole, "b-")
