@@ -9,6 +9,7 @@ from podium.domain.due_batch import DueBatch, Labels
 from podium.domain.leaderboard import (
     Leaderboard,
     LeaderboardEntry,
+    LeaderboardRows,
     asset_categories,
     leaderboard_id,
     models_by_asset,
@@ -35,6 +36,7 @@ from podium.domain.ranking import (
     rank_by_key,
 )
 from podium.domain.series import TimeSeries
+from podium.domain.standings import ColumnRanking, Standings, rank_rows_by_keys
 from podium.domain.windows import BucketTotal, WindowScores, WindowSpec, score_windows, window_means
 from podium.errors import (
     ConfigurationError,
@@ -81,6 +83,7 @@ __all__ = [
     "ChallengeBest",
     "CollectionScorerProtocol",
     "CollectionScoringContext",
+    "ColumnRanking",
     "ColumnarResolver",
     "ColumnarScoringFunction",
     "ConfigurationError",
@@ -93,6 +96,7 @@ __all__ = [
     "Labels",
     "Leaderboard",
     "LeaderboardEntry",
+    "LeaderboardRows",
     "LexicographicRanker",
     "Metric",
     "MetricPoint",
@@ -120,6 +124,7 @@ __all__ = [
     "ScoringContext",
     "ScoringFunction",
     "ScoringResult",
+    "Standings",
     "TimeSeries",
     "TooManyAttemptsError",
     "TruthSource",
@@ -137,6 +142,7 @@ __all__ = [
     "models_on_asset",
     "rank_by_key",
     "rank_changes",
+    "rank_rows_by_keys",
     "score_windows",
     "window_means",
 ]

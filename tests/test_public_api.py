@@ -16,6 +16,7 @@ PUBLIC_MODULES = (
     "podium.domain.predictions",
     "podium.domain.ranking",
     "podium.domain.series",
+    "podium.domain.standings",
     "podium.domain.windows",
     "podium.errors",
     "podium.plugins.protocols",

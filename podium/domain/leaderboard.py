@@ -70,6 +70,94 @@ class Leaderboard:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class LeaderboardRows:
+    """A leaderboard as it is stored: one list per column of its entries, in leaderboard order.
+
+    What the score cycle builds for its 21 × 1,000 entries at once, without an entry object per
+    row; ``of`` and ``leaderboard`` convert from and to ``Leaderboard``.
+    """
+
+    id: str
+    category: str
+    created_at_ms: int
+    rank: list[int]
+    model_id: list[str]
+    model_name: list[str]
+    player_id: list[str]
+    player_name: list[str]
+    recent: list[float | None]
+    steady: list[float | None]
+    anchor: list[float | None]
+    combined_score: list[float | None]
+    prediction_count: list[int]
+
+    def __len__(self) -> int:
+        return len(self.model_id)
+
+    @classmethod
+    def of(cls, leaderboard: Leaderboard) -> LeaderboardRows:
+        entries = leaderboard.entries
+        return cls(
+            id=leaderboard.id,
+            category=leaderboard.category,
+            created_at_ms=to_ms(leaderboard.created_at),
+            rank=[entry.rank for entry in entries],
+            model_id=[entry.model_id for entry in entries],
+            model_name=[entry.model_name for entry in entries],
+            player_id=[entry.player_id for entry in entries],
+            player_name=[entry.player_name for entry in entries],
+            recent=[entry.score.recent for entry in entries],
+            steady=[entry.score.steady for entry in entries],
+            anchor=[entry.score.anchor for entry in entries],
+            combined_score=[entry.combined_score for entry in entries],
+            prediction_count=[entry.prediction_count for entry in entries],
+        )
+
+    def leaderboard(self) -> Leaderboard:
+        return Leaderboard(
+            id=self.id,
+            entries=[
+                LeaderboardEntry(
+                    rank=rank,
+                    model_id=model_id,
+                    score=WindowScores(recent=recent, steady=steady, anchor=anchor),
+                    model_name=model_name,
+                    player_name=player_name,
+                    player_id=player_id,
+                    prediction_count=prediction_count,
+                    combined_score=combined_score,
+                )
+                for (
+                    rank,
+                    model_id,
+                    model_name,
+                    player_id,
+                    player_name,
+                    recent,
+                    steady,
+                    anchor,
+                    combined_score,
+                    prediction_count,
+                ) in zip(
+                    self.rank,
+                    self.model_id,
+                    self.model_name,
+                    self.player_id,
+                    self.player_name,
+                    self.recent,
+                    self.steady,
+                    self.anchor,
+                    self.combined_score,
+                    self.prediction_count,
+                    strict=True,
+                )
+            ],
+            created_at=from_ms(self.created_at_ms),
+            category=self.category,
+        )
+
+
 def leaderboard_id(competition_id: str, category: str, created_at_ms: int) -> str:
     return f"LBR_{competition_id}_{category}_{created_at_ms}"
 

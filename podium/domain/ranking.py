@@ -17,6 +17,10 @@ competition ranking). Either way the order never depends on the order models wer
 Eligibility (``Eligibility``) is separate from the ranker and combines with any of them,
 third-party ones included: a model with fewer scored predictions than ``min_predictions`` is not
 ranked, and ``Eligibility.reason`` says why.
+
+The built-in rankers also rank columns (``rank_columns``, see ``podium.domain.standings``), with
+the same order, ranks and combined scores as ``rank``; ``RankingRule.rank_columns`` uses it when
+the ranker has one and says ``None`` otherwise, and the caller ranks ``Model`` objects instead.
 """
 
 from __future__ import annotations
@@ -24,11 +28,13 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal, Protocol, runtime_checkable
+from typing import Literal, Protocol, cast, runtime_checkable
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from podium.domain.model import Model
+from podium.domain.standings import ColumnRanking, Standings, rank_rows_by_keys
 from podium.domain.windows import WINDOW_NAMES
 
 DEFAULT_RANKING_KEYS: tuple[str, ...] = ("anchor", "steady", "recent")
@@ -124,6 +130,16 @@ class LexicographicRanker:
     def rank(self, models: Sequence[Model]) -> list[Placement]:
         return rank_by_key(models, sort_key=self.sort_key, ties=self.ties)
 
+    def rank_columns(self, standings: Standings) -> ColumnRanking:
+        """``rank`` in columns: the same keys (a missing value is +inf), then the model id."""
+        sign = -1.0 if self.order == "desc" else 1.0
+        keys = []
+        for key in self.keys:
+            values = standings.window(key)
+            keys.append(np.where(np.isnan(values), math.inf, sign * values))
+        order, rank = rank_rows_by_keys(keys, standings.tiebreak, ties=self.ties)
+        return ColumnRanking(order=order, rank=rank)
+
 
 @dataclass(frozen=True, slots=True)
 class WeightedRanker:
@@ -160,10 +176,12 @@ class WeightedRanker:
         values = [score.get(name) for name in WINDOW_NAMES]
         if all(value is None for value in values):
             return None
-        return sum(
-            self.weights.get(name, 0.0) * (value if value is not None else 0.0)
-            for name, value in zip(WINDOW_NAMES, values, strict=True)
-        )
+        # Added one after the other in window order (not ``sum``, whose float rounding differs
+        # between Python versions), as ``rank_columns`` does.
+        combined = 0.0
+        for name, value in zip(WINDOW_NAMES, values, strict=True):
+            combined += self.weights.get(name, 0.0) * (value if value is not None else 0.0)
+        return combined
 
     def sort_key(self, model: Model) -> tuple[float, ...]:
         combined = self.combined_score(model)
@@ -173,6 +191,22 @@ class WeightedRanker:
         return rank_by_key(
             models, sort_key=self.sort_key, ties=self.ties, combined=self.combined_score
         )
+
+    def rank_columns(self, standings: Standings) -> ColumnRanking | None:
+        """``rank`` in columns; ``None`` when a combined score is NaN (an infinite window
+        score times a zero weight...), whose place only ``rank`` defines."""
+        combined = np.zeros(len(standings))
+        with np.errstate(over="ignore", invalid="ignore"):  # as Python floats: inf, NaN
+            for name, values in zip(WINDOW_NAMES, standings.scores, strict=True):
+                combined = combined + self.weights.get(name, 0.0) * np.where(
+                    np.isnan(values), 0.0, values
+                )
+        if np.isnan(combined).any():
+            return None
+        combined[np.isnan(standings.scores).all(axis=0)] = np.nan
+        key = np.where(np.isnan(combined), math.inf, -combined)
+        order, rank = rank_rows_by_keys([key], standings.tiebreak, ties=self.ties)
+        return ColumnRanking(order=order, rank=rank, combined=combined[order])
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,10 +237,31 @@ class RankingRule:
             [model for model in models if self.eligibility.reason(model) is None]
         )
 
+    def rank_columns(self, standings: Standings) -> ColumnRanking | None:
+        """``rank`` in columns, or ``None``: the ranker's class has no ``rank_columns`` of its
+        own, or it declines these standings."""
+        rank_columns = _columnar_method(self.ranker)
+        if rank_columns is None:
+            return None
+        eligible = np.flatnonzero(standings.prediction_count >= self.eligibility.min_predictions)
+        ranking = rank_columns(standings.take(eligible))
+        return None if ranking is None else ranking.of_rows(eligible)
+
     def excluded(self, models: Sequence[Model]) -> dict[str, str]:
         """``model_id → reason`` of the models this rule leaves off the leaderboard."""
         reasons = {model.model_id: self.eligibility.reason(model) for model in models}
         return {model_id: reason for model_id, reason in reasons.items() if reason is not None}
+
+
+def _columnar_method(ranker: Ranker) -> Callable[[Standings], ColumnRanking | None] | None:
+    """The ranker's ``rank_columns`` if its own class defines one.
+
+    Not an inherited one: a subclass of a built-in that changes ``rank`` or ``sort_key`` would
+    otherwise be ranked by its parent's columns (it may say ``rank_columns = ...`` again).
+    """
+    if "rank_columns" not in vars(type(ranker)):
+        return None
+    return cast(Callable[[Standings], ColumnRanking | None], ranker.rank_columns)  # type: ignore[attr-defined]
 
 
 DEFAULT_RANKER = LexicographicRanker()

@@ -14,7 +14,9 @@
   ``compute(points) -> float | None`` (``points``: ``MetricPoint`` in time order; ``None``: not
   defined, e.g. too few points). Values are stored as a time series after each score cycle.
 - A **ranker** orders models: ``rank(models) -> list[Placement]`` (``Ranker`` is defined with
-  the ranking rules in ``podium.domain.ranking`` and re-exported here).
+  the ranking rules in ``podium.domain.ranking`` and re-exported here). It may add
+  ``rank_columns(standings)`` ranking a ``Standings`` (``podium.domain.standings``) with the
+  same result, used first (docs/ranking.md, "Writing a ranker").
 
 Classes are instantiated with the competition's JSON configuration (validated by their
 ``Config`` pydantic model when they have one); see ``podium.plugins.registry``.

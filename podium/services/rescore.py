@@ -32,8 +32,8 @@ from podium.domain.scoring import score_batch
 from podium.errors import InvalidInputError
 from podium.plugins import RANKERS, SCORING_FUNCTIONS
 from podium.services.competitions import checked_plugin
+from podium.services.leaderboards import build_leaderboard
 from podium.services.metrics import record_custom_metrics
-from podium.services.score_cycle import build_leaderboard
 from podium.store.competitions import CompetitionRepository
 from podium.store.database import Database
 from podium.store.leaderboards import LeaderboardRepository

@@ -9,9 +9,9 @@
    NumPy arrays; the others are called through their per-row protocol, with the same results.
 2. If the inputs changed since the latest leaderboard (new scores, models, settings) or time
    moved into a new bucket, then in one transaction: window scores are read from the roll-ups,
-   turned into each model's ``ModelScore``, snapshotted, ranked, and stored as a leaderboard
-   (``overall``), then one leaderboard per asset (``build_category_leaderboards``), then the
-   competition's custom metrics are recorded (``podium.services.metrics``).
+   snapshotted per model, ranked, and stored as a leaderboard (``overall``) and one per asset
+   (``podium.services.leaderboards``), then the competition's custom metrics are recorded
+   (``podium.services.metrics``).
 
 A crash leaves the store consistent: each batch commits whole (scores with their roll-ups),
 the leaderboard commits whole, and the next cycle picks up where this one stopped. On
@@ -23,39 +23,27 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 from sqlalchemy.orm import Session
 
 from podium.domain.due_batch import DueBatch
-from podium.domain.leaderboard import (
-    OVERALL_CATEGORY,
-    Leaderboard,
-    models_by_asset,
-)
-from podium.domain.model import Model, ParamScore, group_model_scores
 from podium.domain.predictions import PredictionStatus
-from podium.domain.ranking import RankingRule
 from podium.domain.rollups import rollup_columns
 from podium.domain.scoring import score_columns
 from podium.domain.series import FloatArray
-from podium.domain.timestamps import floor_to, from_ms
-from podium.domain.windows import WindowScores, window_means
 from podium.plugins import RESOLVERS, SCORING_FUNCTIONS
 from podium.plugins.protocols import Resolver, ScoringFunction
-from podium.services.competitions import window_spec
+from podium.services.leaderboards import build_leaderboard_if_stale
 from podium.services.metrics import record_custom_metrics
-from podium.services.ranking import ranking_rule
 from podium.store.competitions import CompetitionRepository
 from podium.store.database import Database
 from podium.store.ground_truth import GroundTruthRepository
-from podium.store.leaderboards import LeaderboardRepository
 from podium.store.roster import RosterRepository
 from podium.store.score_queue import OutcomeColumns, ScoreQueueRepository
 from podium.store.scores import ScoreRepository
-from podium.store.tables import CompetitionRow, LeaderboardRow
+from podium.store.tables import CompetitionRow
 
 log = logging.getLogger(__name__)
 
@@ -220,126 +208,3 @@ def _score_due(
             ),
         )
         CompetitionRepository(session).bump_revision(competition.id)
-
-
-def _is_stale(competition: CompetitionRow, latest: LeaderboardRow | None, now_ms: int) -> bool:
-    if latest is None:
-        return True
-    if latest.revision != competition.revision:
-        return True
-    bucket = competition.bucket_ms
-    return floor_to(latest.created_at, bucket) != floor_to(now_ms, bucket)
-
-
-def build_leaderboard_if_stale(
-    session: Session, *, competition_id: str, now_ms: int
-) -> Leaderboard | None:
-    competition = CompetitionRepository(session).get(competition_id)
-    latest = LeaderboardRepository(session).latest(competition_id, category=OVERALL_CATEGORY)
-    if not _is_stale(competition, latest, now_ms):
-        return None
-    return build_leaderboard(session, competition=competition, now_ms=now_ms)
-
-
-def current_models(session: Session, competition: CompetitionRow, now_ms: int) -> list[Model]:
-    """The active models of a competition with their scores at ``now_ms``, from the roll-ups."""
-    scores = ScoreRepository(session)
-    spec = window_spec(competition)
-    params = RosterRepository(session).params(competition.id)
-    totals = scores.totals(competition.id)
-    windows = {
-        (item.model_id, item.param_id): window_means(item.counts, item.totals)
-        for item in scores.window_sums(competition.id, spec, now_ms)
-    }
-    pairs = sorted(set(windows) | set(totals))
-    by_model = group_model_scores(
-        (
-            model_id,
-            ParamScore(
-                param=params[param_id],
-                score=windows.get((model_id, param_id), WindowScores()),
-                prediction_count=totals[(model_id, param_id)].count
-                if (model_id, param_id) in totals
-                else 0,
-            ),
-        )
-        for model_id, param_id in pairs
-    )
-    return [
-        replace(model, score=by_model[model.model_id]) if model.model_id in by_model else model
-        for model in RosterRepository(session).domain_models(competition.id)
-    ]
-
-
-def build_leaderboard(session: Session, *, competition: CompetitionRow, now_ms: int) -> Leaderboard:
-    """Snapshot every active model's scores at ``now_ms`` and store the ranked leaderboard."""
-    models = current_models(session, competition, now_ms)
-    ScoreRepository(session).replace_snapshots(
-        competition.id,
-        now_ms,
-        [
-            {
-                "competition_id": competition.id,
-                "model_id": model.model_id,
-                "performed_at": now_ms,
-                "score_recent": model.overall_score.recent,
-                "score_steady": model.overall_score.steady,
-                "score_anchor": model.overall_score.anchor,
-                "prediction_count": model.prediction_count,
-                "scores_by_param": {
-                    item.param.id: [
-                        item.score.recent,
-                        item.score.steady,
-                        item.score.anchor,
-                        item.prediction_count,
-                    ]
-                    for item in model.scores_by_param
-                },
-            }
-            for model in models
-            if model.scores_by_param
-        ],
-    )
-    rule = ranking_rule(competition.ranker, competition.ranker_config)
-    leaderboard = Leaderboard.create(
-        models, competition_id=competition.id, created_at=from_ms(now_ms), ranker=rule
-    )
-    LeaderboardRepository(session).save(
-        leaderboard,
-        competition_id=competition.id,
-        revision=competition.revision,
-        ranker=competition.ranker,
-    )
-    build_category_leaderboards(
-        session, competition=competition, models=models, rule=rule, now_ms=now_ms
-    )
-    return leaderboard
-
-
-def build_category_leaderboards(
-    session: Session,
-    *,
-    competition: CompetitionRow,
-    models: Sequence[Model],
-    rule: RankingRule,
-    now_ms: int,
-) -> list[Leaderboard]:
-    """One leaderboard per asset, each model scored on that asset's params only."""
-    built = []
-    repository = LeaderboardRepository(session)
-    for asset, on_asset in models_by_asset(models).items():
-        leaderboard = Leaderboard.create(
-            on_asset,
-            competition_id=competition.id,
-            created_at=from_ms(now_ms),
-            category=asset,
-            ranker=rule,
-        )
-        repository.save(
-            leaderboard,
-            competition_id=competition.id,
-            revision=competition.revision,
-            ranker=competition.ranker,
-        )
-        built.append(leaderboard)
-    return built

@@ -12,12 +12,12 @@ from __future__ import annotations
 import itertools
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, cast
 
 import orjson
-from sqlalchemy import Engine, Table, create_engine, event
+from sqlalchemy import CursorResult, Engine, Table, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
@@ -127,3 +127,49 @@ def dialect_insert(session: Session, entity: type[Any]) -> Any:
     if session.get_bind().dialect.name == "postgresql":
         return postgresql.insert(table)
     return sqlite.insert(table)
+
+
+# Rows read or written in slices of this many: each slice is freed before the next, so a bulk
+# statement leaves no tens of thousands of row tuples alive at once, which would make the cyclic
+# GC walk every object of the process (40 % of a leaderboard build's CPU time when it did).
+ROW_SLICE = 500
+
+
+def fetch_columns(result: CursorResult[Any], width: int) -> list[list[Any]]:
+    """The rows of ``result`` as ``width`` lists, one per column."""
+    columns: list[list[Any]] = [[] for _ in range(width)]
+    for rows in result.partitions(ROW_SLICE):
+        for column, values in zip(columns, zip(*rows, strict=True), strict=True):
+            column.extend(values)
+    return columns
+
+
+def insert_rows(
+    session: Session, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> None:
+    """Rows into ``table`` through the driver: one ``COPY`` on PostgreSQL, ``executemany`` on
+    SQLite. Values as the driver takes them (JSON columns as JSON text).
+
+    ``COPY`` because psycopg adapts the elements of ``unnest`` arrays one by one (21,000 rows
+    of 11 columns: 0.7 s, against 0.08 s as a ``COPY``), and it carries NaN and infinities,
+    which a JSON parameter cannot. ``table`` and ``columns`` are the caller's constants.
+    """
+    values = iter(rows)
+    first = list(itertools.islice(values, ROW_SLICE))
+    if not first:
+        return
+    connection = session.connection()
+    names = ", ".join(columns)
+    if connection.dialect.name == "postgresql":
+        driver = connection.connection.driver_connection
+        assert driver is not None
+        with driver.cursor() as cursor, cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+            for row in itertools.chain(first, values):
+                copy.write_row(row)
+        return
+    marks = ", ".join("?" for _ in columns)
+    statement = f"INSERT INTO {table} ({names}) VALUES ({marks})"  # noqa: S608 (constants only)
+    batch = first
+    while batch:
+        connection.exec_driver_sql(statement, batch)
+        batch = list(itertools.islice(values, ROW_SLICE))

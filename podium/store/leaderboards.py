@@ -2,25 +2,37 @@
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Sequence
+
 from sqlalchemy import Row, delete, func, select
 from sqlalchemy.orm import Session
 
-from podium.domain.leaderboard import Leaderboard
-from podium.domain.timestamps import to_ms
+from podium.domain.leaderboard import Leaderboard, LeaderboardRows
+from podium.store.database import insert_rows
 from podium.store.tables import LeaderboardEntryRow, LeaderboardRow
 
+_BOARD_COLUMNS = (
+    "id",
+    "competition_id",
+    "category",
+    "created_at",
+    "revision",
+    "ranker",
+    "entry_count",
+)
 _ENTRY_COLUMNS = (
-    "leaderboard_id, model_id, rank, model_name, player_id, player_name, score_recent, "
-    "score_steady, score_anchor, combined_score, prediction_count"
-)
-_ENTRIES_SQLITE = (
-    f"INSERT INTO leaderboard_entries ({_ENTRY_COLUMNS}) "  # noqa: S608 (constants only)
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-)
-_ENTRIES_POSTGRESQL = (
-    f"INSERT INTO leaderboard_entries ({_ENTRY_COLUMNS}) SELECT * FROM unnest(%s::varchar[], "  # noqa: S608 (constants only)
-    "%s::varchar[], %s::integer[], %s::varchar[], %s::varchar[], %s::varchar[], %s::float8[], "
-    "%s::float8[], %s::float8[], %s::float8[], %s::integer[])"
+    "leaderboard_id",
+    "model_id",
+    "rank",
+    "model_name",
+    "player_id",
+    "player_name",
+    "score_recent",
+    "score_steady",
+    "score_anchor",
+    "combined_score",
+    "prediction_count",
 )
 
 
@@ -32,47 +44,68 @@ class LeaderboardRepository:
         self, leaderboard: Leaderboard, *, competition_id: str, revision: int, ranker: str
     ) -> None:
         """Store a leaderboard; one rebuilt at the same instant replaces the earlier one."""
-        self.session.execute(
-            delete(LeaderboardEntryRow).where(LeaderboardEntryRow.leaderboard_id == leaderboard.id)
+        self.save_all(
+            [LeaderboardRows.of(leaderboard)],
+            competition_id=competition_id,
+            revision=revision,
+            ranker=ranker,
         )
-        self.session.execute(delete(LeaderboardRow).where(LeaderboardRow.id == leaderboard.id))
-        self.session.add(
-            LeaderboardRow(
-                id=leaderboard.id,
-                competition_id=competition_id,
-                category=leaderboard.category,
-                created_at=to_ms(leaderboard.created_at),
-                revision=revision,
-                ranker=ranker,
-                entry_count=len(leaderboard.entries),
-            )
-        )
-        self.session.flush()
-        if leaderboard.entries:
-            self._insert_entries(leaderboard)
 
-    def _insert_entries(self, leaderboard: Leaderboard) -> None:
-        """One statement through the driver: ``unnest(arrays)`` on PostgreSQL, ``executemany``
-        on SQLite (a leaderboard per asset of 1,000 entries each is built every cycle)."""
-        entries = leaderboard.entries
-        columns = (
-            [leaderboard.id] * len(entries),
-            [entry.model_id for entry in entries],
-            [entry.rank for entry in entries],
-            [entry.model_name for entry in entries],
-            [entry.player_id for entry in entries],
-            [entry.player_name for entry in entries],
-            [entry.score.recent for entry in entries],
-            [entry.score.steady for entry in entries],
-            [entry.score.anchor for entry in entries],
-            [entry.combined_score for entry in entries],
-            [entry.prediction_count for entry in entries],
+    def save_all(
+        self,
+        boards: Sequence[LeaderboardRows],
+        *,
+        competition_id: str,
+        revision: int,
+        ranker: str,
+    ) -> None:
+        """Store leaderboards (a cycle's ``overall`` and per asset) in four statements; those
+        rebuilt at the same instant replace the earlier ones."""
+        if not boards:
+            return
+        ids = [board.id for board in boards]
+        self.session.execute(
+            delete(LeaderboardEntryRow).where(LeaderboardEntryRow.leaderboard_id.in_(ids))
         )
-        connection = self.session.connection()
-        if connection.dialect.name == "postgresql":
-            connection.exec_driver_sql(_ENTRIES_POSTGRESQL, columns)
-        else:
-            connection.exec_driver_sql(_ENTRIES_SQLITE, list(zip(*columns, strict=True)))
+        self.session.execute(delete(LeaderboardRow).where(LeaderboardRow.id.in_(ids)))
+        insert_rows(
+            self.session,
+            "leaderboards",
+            _BOARD_COLUMNS,
+            [
+                (
+                    board.id,
+                    competition_id,
+                    board.category,
+                    board.created_at_ms,
+                    revision,
+                    ranker,
+                    len(board),
+                )
+                for board in boards
+            ],
+        )
+        insert_rows(
+            self.session,
+            "leaderboard_entries",
+            _ENTRY_COLUMNS,
+            itertools.chain.from_iterable(
+                zip(
+                    itertools.repeat(board.id),
+                    board.model_id,
+                    board.rank,
+                    board.model_name,
+                    board.player_id,
+                    board.player_name,
+                    board.recent,
+                    board.steady,
+                    board.anchor,
+                    board.combined_score,
+                    board.prediction_count,
+                )
+                for board in boards
+            ),
+        )
 
     def latest(
         self, competition_id: str, *, category: str, at_ms: int | None = None

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from podium.domain.model import Model, Param, Player
+from podium.domain.score_table import RosterColumns
 from podium.errors import NotFoundError
 from podium.store.database import dialect_insert
 from podium.store.tables import ModelRow, ParamRow, PlayerRow
@@ -119,6 +120,18 @@ class RosterRepository:
             for model, player in self.models(competition_id)
             if model.is_active or not active_only
         ]
+
+    def roster_columns(self, competition_id: str) -> RosterColumns:
+        """The active models of ``domain_models``, in the same order, as columns (no objects)."""
+        statement = (
+            select(ModelRow.id, ModelRow.name, PlayerRow.id, PlayerRow.name)
+            .join(PlayerRow, PlayerRow.id == ModelRow.player_id)
+            .where(ModelRow.competition_id == competition_id, ModelRow.is_active)
+            .order_by(ModelRow.id)
+        )
+        rows = self.session.connection().execute(statement).fetchall()
+        columns: list[list[str]] = [list(column) for column in zip(*rows, strict=True)]
+        return RosterColumns(*columns) if columns else RosterColumns([], [], [], [])
 
     # params --------------------------------------------------------------------------------
     def upsert_params(self, rows: Sequence[dict[str, Any]]) -> None:

@@ -7,18 +7,21 @@ how many predictions were ever scored.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Row, case, delete, func, select
+import numpy as np
+from sqlalchemy import Row, delete, select
 from sqlalchemy.orm import Session
 
 from podium.domain.rollups import RollupColumns, RollupDelta
+from podium.domain.score_table import CountColumns, SnapshotColumns, WindowColumns
 from podium.domain.timestamps import floor_to
 from podium.domain.windows import WINDOW_NAMES, WindowSpec
-from podium.store.database import dialect_insert
-from podium.store.tables import ModelScoreSnapshotRow, ScoreRollupRow, ScoreTotalRow
+from podium.store.database import fetch_columns, insert_rows, json_text
+from podium.store.tables import ModelScoreSnapshotRow, ScoreTotalRow
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +76,32 @@ _ROLLUPS = _upsert(
 )
 _TOTALS = _upsert("score_totals", ("competition_id", "model_id", "param_id"), _TYPES)
 
+# One conditional count and sum per window (recent, steady, anchor), over the buckets of the
+# widest window: the covering index ix_score_rollups_window_sums serves it.
+_WINDOW_SUMS = (
+    "SELECT model_id, param_id, "  # noqa: S608 (constants only)
+    + ", ".join(
+        "sum(CASE WHEN bucket_start >= {p} THEN count ELSE 0 END){count_type}, "
+        "sum(CASE WHEN bucket_start >= {p} THEN total ELSE 0.0 END)"
+        for _ in WINDOW_NAMES
+    )
+    + " FROM score_rollups WHERE competition_id = {p} AND bucket_start >= {p} "
+    "AND bucket_start <= {p} GROUP BY model_id, param_id"
+)
+_WINDOW_SUMS_SQLITE = _WINDOW_SUMS.format(p="?", count_type="")
+# PostgreSQL sums bigints into numerics: cast back, so that no Decimal is made per value.
+_WINDOW_SUMS_POSTGRESQL = _WINDOW_SUMS.format(p="%s", count_type="::bigint")
+_SNAPSHOT_COLUMNS = (
+    "competition_id",
+    "model_id",
+    "performed_at",
+    "score_recent",
+    "score_steady",
+    "score_anchor",
+    "prediction_count",
+    "scores_by_param",
+)
+
 
 class ScoreRepository:
     def __init__(self, session: Session) -> None:
@@ -115,37 +144,53 @@ class ScoreRepository:
         else:
             connection.exec_driver_sql(target.sqlite, list(zip(*columns, strict=True)))
 
-    def window_sums(self, competition_id: str, spec: WindowSpec, now_ms: int) -> list[WindowSums]:
+    def window_columns(self, competition_id: str, spec: WindowSpec, now_ms: int) -> WindowColumns:
+        """The count and sum of every (model, param) pair in each window, as columns."""
         last_bucket = floor_to(now_ms, spec.bucket_ms)
-        bucket = ScoreRollupRow.bucket_start
-        columns = []
-        for name in WINDOW_NAMES:
-            inside = bucket >= spec.first_bucket(name, now_ms)
-            columns.append(func.sum(case((inside, ScoreRollupRow.count), else_=0)))
-            columns.append(func.sum(case((inside, ScoreRollupRow.total), else_=0.0)))
-        statement = (
-            select(ScoreRollupRow.model_id, ScoreRollupRow.param_id, *columns)
-            .where(
-                ScoreRollupRow.competition_id == competition_id,
-                bucket >= spec.earliest_bucket(now_ms),
-                bucket <= last_bucket,
-            )
-            .group_by(ScoreRollupRow.model_id, ScoreRollupRow.param_id)
+        connection = self.session.connection()
+        postgresql = connection.dialect.name == "postgresql"
+        firsts = [spec.first_bucket(name, now_ms) for name in WINDOW_NAMES]
+        result = connection.exec_driver_sql(
+            _WINDOW_SUMS_POSTGRESQL if postgresql else _WINDOW_SUMS_SQLITE,
+            (
+                *(first for first in firsts for _ in range(2)),
+                competition_id,
+                spec.earliest_bucket(now_ms),
+                last_bucket,
+            ),
         )
-        found = []
-        for row in self.session.execute(statement):
-            values = row[2:]
-            found.append(
-                WindowSums(
-                    model_id=row[0],
-                    param_id=row[1],
-                    counts={name: int(values[2 * i] or 0) for i, name in enumerate(WINDOW_NAMES)},
-                    totals={
-                        name: float(values[2 * i + 1] or 0.0) for i, name in enumerate(WINDOW_NAMES)
-                    },
-                )
+        model_id, param_id, *sums = fetch_columns(result, 2 + 2 * len(WINDOW_NAMES))
+        return WindowColumns(
+            model_id=model_id,
+            param_id=param_id,
+            counts=np.array(sums[0::2], dtype=np.int64).reshape(len(WINDOW_NAMES), -1),
+            sums=np.array(sums[1::2], dtype=np.float64).reshape(len(WINDOW_NAMES), -1),
+        )
+
+    def window_sums(self, competition_id: str, spec: WindowSpec, now_ms: int) -> list[WindowSums]:
+        """``window_columns`` as one object per pair."""
+        columns = self.window_columns(competition_id, spec, now_ms)
+        counts = columns.counts.T.tolist()
+        totals = columns.sums.T.tolist()
+        return [
+            WindowSums(
+                model_id=model_id,
+                param_id=param_id,
+                counts=dict(zip(WINDOW_NAMES, count, strict=True)),
+                totals=dict(zip(WINDOW_NAMES, total, strict=True)),
             )
-        return found
+            for model_id, param_id, count, total in zip(
+                columns.model_id, columns.param_id, counts, totals, strict=True
+            )
+        ]
+
+    def count_columns(self, competition_id: str) -> CountColumns:
+        """How many predictions of each (model, param) pair were ever scored, as columns."""
+        statement = select(
+            ScoreTotalRow.model_id, ScoreTotalRow.param_id, ScoreTotalRow.count
+        ).where(ScoreTotalRow.competition_id == competition_id)
+        model_id, param_id, count = fetch_columns(self.session.connection().execute(statement), 3)
+        return CountColumns(model_id, param_id, np.array(count, dtype=np.int64))
 
     def totals(self, competition_id: str) -> dict[tuple[str, str], ScoreTotals]:
         statement = select(
@@ -162,7 +207,7 @@ class ScoreRepository:
 
     # snapshots -----------------------------------------------------------------------------
     def replace_snapshots(
-        self, competition_id: str, performed_at: int, rows: Sequence[dict[str, Any]]
+        self, competition_id: str, performed_at: int, snapshots: SnapshotColumns
     ) -> None:
         """Store the snapshots of one instant (a rebuild at the same instant replaces them)."""
         self.session.execute(
@@ -171,8 +216,21 @@ class ScoreRepository:
                 ModelScoreSnapshotRow.performed_at == performed_at,
             )
         )
-        if rows:
-            self.session.execute(dialect_insert(self.session, ModelScoreSnapshotRow), list(rows))
+        insert_rows(
+            self.session,
+            "model_score_snapshots",
+            _SNAPSHOT_COLUMNS,
+            zip(
+                itertools.repeat(competition_id),
+                snapshots.model_id,
+                itertools.repeat(performed_at),
+                snapshots.recent,
+                snapshots.steady,
+                snapshots.anchor,
+                snapshots.prediction_count,
+                map(json_text, snapshots.scores_by_param),
+            ),
+        )
 
     def snapshots(
         self,

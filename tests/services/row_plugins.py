@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from podium.domain.model import Param
+from podium.domain.model import Model, Param
 from podium.domain.predictions import DuePrediction
-from podium.plugins import RESOLVERS, SCORING_FUNCTIONS
+from podium.domain.ranking import Placement
+from podium.plugins import RANKERS, RESOLVERS, SCORING_FUNCTIONS
 from podium.plugins.protocols import TruthSource
 
 
@@ -23,3 +24,14 @@ class ExplicitRows:
         self, predictions: Sequence[DuePrediction], source: TruthSource
     ) -> list[float | None]:
         return list(RESOLVERS.create("explicit").resolve(predictions, source))
+
+
+class RankerRows:
+    """A built-in ranker (``ranker``, configured by ``config``) through ``rank`` only: no
+    ``rank_columns``, so leaderboards are ranked as ``Model`` objects."""
+
+    def __init__(self, ranker: str = "lexicographic", config: Mapping[str, Any] | None = None):
+        self.ranker = RANKERS.create(ranker, config)
+
+    def rank(self, models: Sequence[Model]) -> list[Placement]:
+        return self.ranker.rank(models)
