@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import text
 
 from bench.synthetic import COMPETITION, NOW_MS
+from podium.cli.serving import freeze_startup_objects
 from podium.services.competitions import window_spec
 from podium.services.score_cycle import run_score_cycle
 from podium.settings import Settings
@@ -36,6 +37,7 @@ def cycle(url: str) -> dict[str, Any]:
     with Database(url) as db:
         with db.read() as session:  # connect (and import the plugins) before measuring
             CompetitionRepository(session).get(COMPETITION)
+        freeze_startup_objects()  # as `podium worker` does
         baseline = peak_rss_kb()
         report = run_score_cycle(
             db,

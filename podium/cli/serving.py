@@ -38,9 +38,10 @@ GRACEFUL_SHUTDOWN_S = 10
 def freeze_startup_objects() -> None:
     """Keep what exists at start (modules, the app, plugins) out of the cyclic GC's walks.
 
-    Those objects live as long as the process. A bulk request of thousands of rows allocates
-    enough to trigger full collections, and each would walk them all again (about a third of
-    an ingest request's CPU time); frozen, a collection walks only the young objects.
+    Those objects live as long as the process. A bulk request of thousands of rows, or a score
+    cycle's batch, allocates enough to trigger full collections, and each would walk them all
+    again (about a third of an ingest request's CPU time); frozen, a collection walks only the
+    young objects. API processes and ``podium worker`` freeze once started.
     """
     gc.collect()
     gc.freeze()
@@ -161,8 +162,10 @@ def worker(
     if metrics_port is not None:
         start_metrics_server(metrics_port)
     with open_database(settings, migrate=False) as database:
+        score_worker = _worker(settings, database)
+        freeze_startup_objects()
         try:
-            _worker(settings, database).run_forever()
+            score_worker.run_forever()
         except KeyboardInterrupt:
             console.print("score worker stopped")
 
