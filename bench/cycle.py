@@ -15,6 +15,7 @@ from typing import Any
 from bench.run import Figure, Run, check
 from bench.synthetic import (
     COMPETITION,
+    KEPT_AFTER_CYCLE,
     History,
     analyze,
     generate_batch,
@@ -70,6 +71,13 @@ def _cycles(run: Run, size: int) -> list[dict[str, Any]]:
             int(counted) == size + batch,
             f"score totals count {counted} scores, expected {size} + {batch}",
         )
+        kept = scalar(
+            url,
+            "SELECT count(*) FROM score_rollups WHERE competition_id = %s AND bucket_start < %s",
+            COMPETITION,
+            KEPT_AFTER_CYCLE,
+        )
+        check(kept == 0, f"{kept} roll-ups of buckets older than every window were kept")
         entries = scalar(
             url,
             "SELECT entry_count FROM leaderboards WHERE id = %s",
