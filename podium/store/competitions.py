@@ -23,10 +23,14 @@ class CompetitionRepository:
         return row
 
     def lock(self, competition_id: str) -> CompetitionRow:
-        """``get``, the row read again and locked until the transaction ends (PostgreSQL;
-        SQLite's write transactions hold the whole database)."""
+        """``get``, the row read again and locked against other changes of it until the
+        transaction ends (PostgreSQL ``FOR NO KEY UPDATE``, which leaves the foreign keys of
+        ingest free; SQLite's write transactions hold the whole database)."""
         row = self.session.get(
-            CompetitionRow, competition_id, with_for_update=True, populate_existing=True
+            CompetitionRow,
+            competition_id,
+            with_for_update={"key_share": True},
+            populate_existing=True,
         )
         if row is None:
             raise NotFoundError("competition", competition_id)
