@@ -123,6 +123,21 @@ def score_cycle(run: Run) -> list[Figure]:
             [batch / seconds for seconds in high_s],
             note="target ≥ 100k/s SQLite, ≥ 50k/s PostgreSQL",
         ),
+        *(
+            run.figure(
+                "2 cycle",
+                f"worker CPU, cycle, {size:,} history (SQLite's work included, not PostgreSQL's)",
+                "s",
+                [item["cpu_seconds"] for item in results],
+            )
+            for size, results in ((scale.history_low, low), (scale.history_high, high))
+        ),
+        run.figure(
+            "2 cycle",
+            f"worker CPU ratio {scale.history_high:,} / {scale.history_low:,} history",
+            "×",
+            [h["cpu_seconds"] / lo["cpu_seconds"] for h, lo in zip(high, low, strict=True)],
+        ),
         run.figure(
             "6 memory",
             f"worker peak RSS, cycle, {scale.history_low:,} history",

@@ -37,14 +37,17 @@ def cycle(url: str) -> dict[str, Any]:
         with db.read() as session:  # connect (and import the plugins) before measuring
             CompetitionRepository(session).get(COMPETITION)
         baseline = peak_rss_kb()
+        cpu_started = time.process_time()
         report = run_score_cycle(
             db,
             competition_id=COMPETITION,
             now_ms=NOW_MS,
             batch_size=Settings().score_batch_size,
         )
+        cpu_seconds = time.process_time() - cpu_started
     return {
         "seconds": report.duration_s,
+        "cpu_seconds": cpu_seconds,
         "scored": report.scored,
         "failed": report.failed,
         "expired": report.expired,
