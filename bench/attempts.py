@@ -10,6 +10,10 @@ and ``true`` (it runs in the pool of worker processes):
    posting attempts of many players to one ``custom`` challenge scored by ``BenchScorer`` below;
    attempts/s and the p50/p99 latency of the POST.
 
+Before them, the scorer on batches (``AttemptScorer.score_many`` of ``--batch`` attempts: one
+round trip per sandbox worker), in-process and sandboxed with 1 and 2 workers taking turns
+``--batches`` times; ``--only batch`` or ``--only http`` runs one part.
+
 Run from the repository root::
 
     python -m bench.attempts                 # defaults: 2000 attempts, 4 clients
@@ -66,14 +70,10 @@ def _metrics(rng: random.Random) -> dict[str, Any]:
     }
 
 
-def bench_scorer(attempts: int, *, sandboxed: bool) -> float:
-    """Attempts scored per second by ``AttemptScorer`` alone."""
+def _bench_challenge_and_attempts(attempts: int) -> tuple[Any, list[Any]]:
     from podium.domain.challenges import AttemptOutcome
-    from podium.services.attempt_scoring import AttemptScorer
-    from podium.settings import Settings
     from podium.store.challenge_tables import ChallengeRow
 
-    scorer = AttemptScorer.for_settings(Settings(scorer_sandbox=sandboxed))
     challenge = ChallengeRow(
         id="bench",
         tenant_id="default",
@@ -88,6 +88,16 @@ def bench_scorer(attempts: int, *, sandboxed: bool) -> float:
         AttemptOutcome(attempt_id=0, end_user_id=f"p{i % 100}", created_at=i, **_metrics(rng))
         for i in range(attempts)
     ]
+    return challenge, outcomes
+
+
+def bench_scorer(attempts: int, *, sandboxed: bool) -> float:
+    """Attempts scored per second by ``AttemptScorer.score`` alone, one call per attempt."""
+    from podium.services.attempt_scoring import AttemptScorer
+    from podium.settings import Settings
+
+    scorer = AttemptScorer.for_settings(Settings(scorer_sandbox=sandboxed))
+    challenge, outcomes = _bench_challenge_and_attempts(attempts)
     scorer.score(challenge, outcomes[0], tenant_id="default")  # warm the pool up
     started = time.perf_counter()
     for outcome in outcomes:
@@ -96,6 +106,42 @@ def bench_scorer(attempts: int, *, sandboxed: bool) -> float:
     if scorer.sandbox is not None:
         scorer.sandbox.close()
     return per_s
+
+
+def bench_scorer_batches(batch: int, rounds: int) -> dict[str, list[float]]:
+    """Milliseconds of ``AttemptScorer.score_many`` over one batch of ``batch`` attempts, per
+    mode (``in-process``, ``sandboxed, 1 worker``, ``sandboxed, 2 workers``): the modes take
+    turns, ``rounds`` times, after a batch each to warm up, so that each round compares them
+    under the same load."""
+    from podium.plugins.sandbox import ScorerSandbox
+    from podium.services.attempt_scoring import AttemptScorer
+
+    scorers = {
+        "in-process": AttemptScorer(default_timeout_ms=5_000, sandbox=None),
+        **{
+            f"sandboxed, {workers} worker{'s' if workers > 1 else ''}": AttemptScorer(
+                default_timeout_ms=5_000,
+                sandbox=ScorerSandbox(workers=workers, memory_limit_mb=1_024),
+            )
+            for workers in (1, 2)
+        },
+    }
+    challenge, outcomes = _bench_challenge_and_attempts(batch)
+    times: dict[str, list[float]] = {mode: [] for mode in scorers}
+    try:
+        for scorer in scorers.values():
+            scorer.score_many(challenge, outcomes, tenant_id="default")  # warm the pool up
+        for _ in range(rounds):
+            for mode, scorer in scorers.items():
+                started = time.perf_counter()
+                scored = scorer.score_many(challenge, outcomes, tenant_id="default")
+                times[mode].append((time.perf_counter() - started) * 1000)
+                assert all(outcome.score is not None for outcome in scored)
+    finally:
+        for scorer in scorers.values():
+            if scorer.sandbox is not None:
+                scorer.sandbox.close()
+    return times
 
 
 def _free_port() -> int:
@@ -245,6 +291,11 @@ def scenario(run: Run) -> list[Figure]:
         mode = "sandboxed" if sandboxed else "in-process"
         samples = [bench_scorer(attempts * 5, sandboxed=sandboxed) for _ in range(run.repeat)]
         figures.append(run.figure("5 attempts", f"scorer alone, {mode}", "att/s", samples, SCORER))
+    batches = bench_scorer_batches(1000, 3 * run.repeat)
+    for mode, batch_ms in batches.items():
+        figures.append(
+            run.figure("5 attempts", f"scorer batch of 1,000, {mode}", "ms", batch_ms, SCORER)
+        )
     for index, (mode, challenge, sandboxed) in enumerate(MODES):
         results = []
         for repeat in range(run.repeat):
@@ -275,12 +326,21 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--players", type=int, default=300)
     parser.add_argument("--database-url", default=None, help="default: a fresh SQLite file")
+    parser.add_argument("--batch", type=int, default=1000, help="attempts per scored batch")
+    parser.add_argument("--batches", type=int, default=15, help="rounds of batches timed")
+    parser.add_argument(
+        "--only", choices=("batch", "http"), default=None, help="one part of the run only"
+    )
     args = parser.parse_args(argv)
 
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     )
     print()
+    if args.only != "http":
+        _print_batches(args.batch, args.batches)
+    if args.only == "batch":
+        return
     print("| mode | scorer alone (attempts/s) | POST attempts/s | p50 POST (ms) | p99 POST (ms) |")
     print("|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as folder:
@@ -311,6 +371,20 @@ def main(argv: list[str] | None = None) -> None:
             f"{http['p50_ms']:.1f} | {http['p99_ms']:.1f} |",
             flush=True,
         )
+
+
+def _print_batches(batch: int, rounds: int) -> None:
+    """The scorer alone on batches: in-process, then sandboxed with 1 and 2 workers; medians
+    of the rounds, and the median of each round's ratio to in-process."""
+    times = bench_scorer_batches(batch, rounds)
+    here = times["in-process"]
+    print(f"| scorer, batch of {batch:,} attempts | ms per batch | attempts/s | × in-process |")
+    print("|---|---|---|---|")
+    for mode, samples in times.items():
+        ms = statistics.median(samples)
+        ratio = statistics.median(mine / theirs for mine, theirs in zip(samples, here, strict=True))
+        print(f"| {mode} | {ms:.1f} | {batch / ms * 1000:,.0f} | {ratio:.2f} |", flush=True)
+    print()
 
 
 if __name__ == "__main__":

@@ -42,7 +42,7 @@ def cycle(url: str) -> dict[str, Any]:
             db,
             competition_id=COMPETITION,
             now_ms=NOW_MS,
-            batch_size=Settings().score_batch_size,
+            batch_size=Settings(database_url=url).score_batch,
         )
         cpu_seconds = time.process_time() - cpu_started
     return {

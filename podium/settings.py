@@ -16,6 +16,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from podium.errors import ConfigurationError
 
 DEFAULT_DATABASE_URL = "sqlite:///./podium.db"
+POSTGRESQL_SCORE_BATCH = 100_000
+SQLITE_SCORE_BATCH = 20_000
 _URL_SCHEMES = {
     "sqlite": "sqlite",
     "postgresql": "postgresql+psycopg",
@@ -36,8 +38,14 @@ class Settings(BaseSettings):
     score_interval: float = Field(
         900.0, gt=0, description="Seconds between two score cycles of the worker (15 min)."
     )
-    score_batch_size: int = Field(
-        20_000, ge=100, le=1_000_000, description="Predictions scored per transaction."
+    score_batch_size: int | None = Field(
+        None,
+        ge=100,
+        le=1_000_000,
+        description=(
+            "Predictions scored per transaction; default: 100,000 on PostgreSQL, "
+            "20,000 on SQLite (a batch holds SQLite's only writer)."
+        ),
     )
     ingest_max_rows: int = Field(
         50_000, ge=1, le=1_000_000, description="Most rows one bulk ingest request may carry."
@@ -157,6 +165,18 @@ class Settings(BaseSettings):
         """Bound to this machine only (127.0.0.0/8, ::1 or localhost)."""
         host = self.host.strip("[]")
         return host == "localhost" or host == "::1" or host.startswith("127.")
+
+    @property
+    def score_batch(self) -> int:
+        """``score_batch_size``, or the default of the store's backend.
+
+        Every batch upserts the roll-ups of the (model, param, bucket) it touches, so larger
+        batches cost fewer upserts per prediction; on SQLite a batch also holds the one writer
+        (API writes wait for it), so its default stays smaller.
+        """
+        if self.score_batch_size is not None:
+            return self.score_batch_size
+        return SQLITE_SCORE_BATCH if self.is_sqlite else POSTGRESQL_SCORE_BATCH
 
     @property
     def is_sqlite(self) -> bool:

@@ -3,7 +3,13 @@ from __future__ import annotations
 import pytest
 
 from podium.errors import ConfigurationError
-from podium.settings import DEFAULT_DATABASE_URL, load_settings
+from podium.settings import (
+    DEFAULT_DATABASE_URL,
+    POSTGRESQL_SCORE_BATCH,
+    SQLITE_SCORE_BATCH,
+    Settings,
+    load_settings,
+)
 
 
 def test_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -44,3 +50,16 @@ def test_bad_values_fail_fast_naming_the_variable(
     monkeypatch.setenv(variable, value)
     with pytest.raises(ConfigurationError, match=message):
         load_settings()
+
+
+def test_each_backend_has_its_default_batch(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("PODIUM_SCORE_BATCH_SIZE", raising=False)
+    sqlite = Settings(database_url="sqlite:///./x.db")
+    postgresql = Settings(database_url="postgresql://u@h/db")
+    assert sqlite.score_batch == SQLITE_SCORE_BATCH == 20_000
+    assert postgresql.score_batch == POSTGRESQL_SCORE_BATCH == 100_000
+
+
+def test_a_given_batch_size_wins_on_every_backend() -> None:
+    for url in ("sqlite:///./x.db", "postgresql://u@h/db"):
+        assert Settings(database_url=url, score_batch_size=5_000).score_batch == 5_000

@@ -133,7 +133,7 @@ def rescore_command(
             ranker=ranker,
             ranker_config=_config(ranker_config, "ranker-config"),
             dry_run=dry_run,
-            batch_size=settings.score_batch_size,
+            batch_size=settings.score_batch,
             progress=advance,
         )
     typer.echo(format_report(report), nl=False)

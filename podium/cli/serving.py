@@ -107,7 +107,7 @@ def _worker(settings: Settings, database: Database) -> ScoreWorker:
     return ScoreWorker(
         database,
         default_interval_s=settings.score_interval,
-        batch_size=settings.score_batch_size,
+        batch_size=settings.score_batch,
     )
 
 

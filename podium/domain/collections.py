@@ -226,13 +226,18 @@ def collection_standings(
     strategy: CollectionStrategy,
     *,
     challenge_ids: Sequence[str],
-    custom_aggregate: Callable[[str, Sequence[SuccessfulAttempt]], float | None] | None = None,
+    custom_aggregate: (
+        Callable[[Mapping[str, Sequence[SuccessfulAttempt]]], Mapping[str, float | None]] | None
+    ) = None,
 ) -> list[CollectionStanding]:
-    """Best attempts per player and challenge, combined and ranked: the whole pipeline."""
+    """Best attempts per player and challenge, combined and ranked: the whole pipeline.
+
+    ``custom_aggregate`` (the custom strategy) gets every player's bests at once and returns
+    each player's aggregate, so that a sandboxed plugin scores them in one batch."""
     bests = best_attempts(attempts, strategy, challenge_ids=challenge_ids)
     customs: dict[str, float | None] | None = None
     if strategy is CollectionStrategy.CUSTOM:
         if custom_aggregate is None:
             raise ValueError("the custom strategy needs its scorer")
-        customs = {player: custom_aggregate(player, found) for player, found in bests.items()}
+        customs = dict(custom_aggregate(bests))
     return rank_collection(bests, strategy, custom_aggregates=customs)

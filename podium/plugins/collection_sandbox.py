@@ -7,11 +7,8 @@ a finite ``score`` (negative ones clamped to 0); a timeout, a crash, an exceptio
 
 from __future__ import annotations
 
-import concurrent.futures
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
-
-import pebble
 
 from podium.domain.challenges import read_scoring_result
 from podium.errors import PluginConfigError, PodiumError
@@ -20,9 +17,9 @@ from podium.plugins.collection_scorer_protocol import (
     CollectionScorerProtocol,
     CollectionScoringContext,
 )
-from podium.plugins.sandbox import Checked, ScorerFailedError, ScorerSandbox
+from podium.plugins.sandbox import Checked, Scored, ScorerFailedError, ScorerSandbox
+from podium.plugins.sandbox_batch import score_batch
 
-_GRACE_S = 30.0
 _GROUP = "podium.collection_scorers"
 
 
@@ -43,13 +40,14 @@ def score_collection_here(
     return score
 
 
-def _score_in_worker(
-    spec: str, config: dict[str, Any], bests: list[ChallengeBest], ctx: CollectionScoringContext
-) -> tuple[bool, float | None, str]:
-    try:
-        return True, score_collection_here(spec, config, bests, ctx), ""
-    except BaseException as error:  # SystemExit and MemoryError included
-        return False, None, f"{type(error).__name__}: {error}"[:1000]
+def scored_collection_here(
+    spec: str,
+    config: Mapping[str, Any],
+    bests: list[ChallengeBest],
+    ctx: CollectionScoringContext,
+) -> Scored:
+    """``score_collection_here`` as a batch item's result (a score, no details)."""
+    return score_collection_here(spec, config, bests, ctx), None
 
 
 def _check_in_worker(spec: str, config: dict[str, Any]) -> Checked:
@@ -87,31 +85,19 @@ def check_collection_scorer_sandboxed(
     )
 
 
-def score_collection_sandboxed(
+def score_collections_sandboxed(
     sandbox: ScorerSandbox,
     spec: str,
     config: Mapping[str, Any],
-    bests: list[ChallengeBest],
-    ctx: CollectionScoringContext,
+    items: Sequence[tuple[list[ChallengeBest], CollectionScoringContext]],
     *,
     timeout_s: float,
-) -> float:
-    future = sandbox.schedule(
-        _score_in_worker, (spec, dict(config), bests, dict(ctx)), timeout_s=timeout_s
-    )
-    try:
-        succeeded, score, reason = future.result(timeout=timeout_s + _GRACE_S)
-    except concurrent.futures.TimeoutError:
-        future.cancel()  # type: ignore[no-untyped-call]
-        raise ScorerFailedError(
-            f"timed out after {timeout_s:g} s; the worker was replaced"
-        ) from None
-    except pebble.ProcessExpired as error:
-        raise ScorerFailedError(
-            f"the worker process died (exit code {error.exitcode}); it was replaced"
-        ) from None
-    except Exception as error:
-        raise ScorerFailedError(f"{type(error).__name__}: {error}") from None
-    if not succeeded or score is None:
-        raise ScorerFailedError(reason)
-    return score
+) -> list[float | ScorerFailedError]:
+    """Each player's ``(bests, ctx)`` scored in the sandbox as one batch
+    (``podium.plugins.sandbox_batch``): their scores, or the failure of that player alone."""
+    return [
+        found if isinstance(found, ScorerFailedError) else found[0]
+        for found in score_batch(
+            sandbox, scored_collection_here, spec, config, items, timeout_s=timeout_s
+        )
+    ]

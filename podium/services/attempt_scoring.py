@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,7 +21,14 @@ from podium import metrics as prometheus
 from podium.domain.challenges import AttemptOutcome, ScoringStrategy, builtin_score
 from podium.plugins import SCORERS
 from podium.plugins.registry import validate_config
-from podium.plugins.sandbox import ScorerFailedError, ScorerSandbox, score_here, shared_sandbox
+from podium.plugins.sandbox import (
+    Scored,
+    ScorerFailedError,
+    ScorerSandbox,
+    score_here,
+    shared_sandbox,
+)
+from podium.plugins.sandbox_batch import score_batch
 from podium.plugins.scorer_protocol import AttemptMetrics, ScoringContext
 from podium.settings import Settings
 from podium.store.challenge_tables import ChallengeRow
@@ -112,48 +119,125 @@ class AttemptScorer:
     def timeout_ms(self, challenge: ChallengeRow) -> int:
         return challenge.timeout_ms or self.default_timeout_ms
 
-    def score(
-        self, challenge: ChallengeRow, attempt: AttemptOutcome, *, tenant_id: str
-    ) -> ScoreOutcome:
-        strategy = ScoringStrategy(challenge.scoring_strategy)
-        if strategy is not ScoringStrategy.CUSTOM:
-            return ScoreOutcome(
-                score=builtin_score(strategy, attempt),
-                details={"strategy": strategy.value, "metric": strategy.metric},
-            )
-        spec = scorer_spec(challenge)
-        if spec is None:  # refused at creation; kept safe for rows written by other means
-            return ScoreOutcome(score=None, failed_reason=FAILED_REASON)
-        timeout_ms = self.timeout_ms(challenge)
-        ctx: ScoringContext = {
+    def _context(
+        self, challenge: ChallengeRow, attempt: AttemptOutcome, tenant_id: str
+    ) -> ScoringContext:
+        return {
             "tenant_id": tenant_id,
             "app_id": challenge.app_id or "",
             "workflow_id": challenge.workflow_id or "",
             "challenge_id": challenge.id,
             "end_user_id": attempt.end_user_id,
-            "timeout_ms": timeout_ms,
+            "timeout_ms": self.timeout_ms(challenge),
         }
+
+    def _sandbox_for(self, spec: str) -> ScorerSandbox | None:
+        """Where ``spec`` runs: the sandbox, or ``None`` for this process."""
+        return None if self.sandbox is None or is_trusted(spec) else self.sandbox
+
+    def score(
+        self, challenge: ChallengeRow, attempt: AttemptOutcome, *, tenant_id: str
+    ) -> ScoreOutcome:
+        strategy = ScoringStrategy(challenge.scoring_strategy)
+        if strategy is not ScoringStrategy.CUSTOM:
+            return _builtin(strategy, attempt)
+        spec = scorer_spec(challenge)
+        if spec is None:  # refused at creation; kept safe for rows written by other means
+            return ScoreOutcome(score=None, failed_reason=FAILED_REASON)
+        ctx = self._context(challenge, attempt, tenant_id)
         metrics = attempt_metrics(attempt)
         started = time.perf_counter()
+        sandbox = self._sandbox_for(spec)
         try:
-            if self.sandbox is None or is_trusted(spec):
+            if sandbox is None:
                 score, details = score_here(spec, challenge.scoring_config, metrics, ctx)
             else:
-                score, details = self.sandbox.score(
-                    spec, challenge.scoring_config, metrics, ctx, timeout_s=timeout_ms / 1000
+                score, details = sandbox.score(
+                    spec, challenge.scoring_config, metrics, ctx, timeout_s=ctx["timeout_ms"] / 1000
                 )
         except (Exception, SystemExit) as error:  # a plugin in-process may call sys.exit
-            log.warning(
-                "scorer %s (plugin id %s) failed on challenge %s after %.1f ms: %s: %s",
-                spec,
-                challenge.scoring_plugin_id,
-                challenge.id,
-                (time.perf_counter() - started) * 1000,
-                type(error).__name__,
-                error,
-            )
-            prometheus.record_plugin_failure(
-                spec, timed_out=isinstance(error, ScorerFailedError) and error.timed_out
-            )
+            _log_failures(spec, challenge, [error], started)
             return ScoreOutcome(score=None, failed_reason=FAILED_REASON)
         return ScoreOutcome(score=score, details=details)
+
+    def score_many(
+        self, challenge: ChallengeRow, attempts: Sequence[AttemptOutcome], *, tenant_id: str
+    ) -> list[ScoreOutcome]:
+        """The attempts of one challenge scored as one batch, in their order: a sandboxed
+        plugin gets one round trip per sandbox worker (``podium.plugins.sandbox_batch``),
+        not one per attempt. An attempt its plugin fails on fails alone, as in ``score``."""
+        strategy = ScoringStrategy(challenge.scoring_strategy)
+        if strategy is not ScoringStrategy.CUSTOM:
+            return [_builtin(strategy, attempt) for attempt in attempts]
+        spec = scorer_spec(challenge)
+        if spec is None:
+            return [ScoreOutcome(score=None, failed_reason=FAILED_REASON) for _ in attempts]
+        if not attempts:
+            return []
+        shared = self._context(challenge, attempts[0], tenant_id)
+        items = [
+            (attempt_metrics(attempt), shared | {"end_user_id": attempt.end_user_id})
+            for attempt in attempts
+        ]
+        started = time.perf_counter()
+        sandbox = self._sandbox_for(spec)
+        found: list[Scored | BaseException]
+        if sandbox is None:
+            found = [_scored_here(spec, challenge.scoring_config, item) for item in items]
+        else:
+            found = list(
+                score_batch(
+                    sandbox,
+                    score_here,
+                    spec,
+                    challenge.scoring_config,
+                    items,
+                    timeout_s=self.timeout_ms(challenge) / 1000,
+                )
+            )
+        failures = [result for result in found if isinstance(result, BaseException)]
+        if failures:
+            _log_failures(spec, challenge, failures, started)
+        return [
+            ScoreOutcome(score=None, failed_reason=FAILED_REASON)
+            if isinstance(result, BaseException)
+            else ScoreOutcome(score=result[0], details=result[1])
+            for result in found
+        ]
+
+
+def _builtin(strategy: ScoringStrategy, attempt: AttemptOutcome) -> ScoreOutcome:
+    return ScoreOutcome(
+        score=builtin_score(strategy, attempt),
+        details={"strategy": strategy.value, "metric": strategy.metric},
+    )
+
+
+def _scored_here(
+    spec: str, config: Mapping[str, Any], item: tuple[AttemptMetrics, ScoringContext]
+) -> Scored | BaseException:
+    try:
+        return score_here(spec, config, *item)
+    except (Exception, SystemExit) as error:  # a plugin in-process may call sys.exit
+        return error
+
+
+def _log_failures(
+    spec: str, challenge: ChallengeRow, errors: Sequence[BaseException], started: float
+) -> None:
+    """One log line for the failures of a call (the first one's reason), and each counted."""
+    first = errors[0]
+    log.warning(
+        "scorer %s (plugin id %s) failed on %d attempt(s) of challenge %s after %.1f ms: %s: %s",
+        spec,
+        challenge.scoring_plugin_id,
+        len(errors),
+        challenge.id,
+        (time.perf_counter() - started) * 1000,
+        type(first).__name__,
+        first,
+    )
+    for error in errors:
+        prometheus.record_plugin_failure(
+            spec, timed_out=isinstance(error, ScorerFailedError) and error.timed_out
+        )

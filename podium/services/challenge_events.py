@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import String, bindparam, select, text
 from sqlalchemy.orm import Session
 
 from podium.domain.challenge_events import (
@@ -49,6 +50,32 @@ def _lock_events(session: Session, challenge_id: str) -> None:
         )
 
 
+def _live_head(*, excluding: bool) -> Any:
+    """The best attempt of the first placed entry (the stored standings are in leaderboard
+    order), built once: it runs with every attempt that betters a player's best."""
+    entries = ChallengeEntryRow
+    live = (
+        select(ChallengeAttemptRow)
+        .join(entries, entries.best_attempt_id == ChallengeAttemptRow.id)
+        .where(
+            entries.challenge_id == bindparam("challenge_id", type_=String),
+            entries.placed.is_(True),
+        )
+    )
+    if excluding:
+        live = live.where(entries.end_user_id.not_in(bindparam("excluding", expanding=True)))
+    return live.order_by(
+        entries.sort_value.is_(None),
+        entries.sort_value,
+        entries.best_created_at,
+        entries.best_attempt_id,
+    ).limit(1)
+
+
+_LIVE_HEAD = _live_head(excluding=False)
+_LIVE_HEAD_EXCLUDING = _live_head(excluding=True)
+
+
 def current_head(
     session: Session,
     challenge: ChallengeRow,
@@ -61,21 +88,11 @@ def current_head(
     if bound is None:
         # Live: the stored standings are already in leaderboard order; their best attempt is
         # read in the same statement.
-        entries = ChallengeEntryRow
-        live = (
-            select(ChallengeAttemptRow)
-            .join(entries, entries.best_attempt_id == ChallengeAttemptRow.id)
-            .where(entries.challenge_id == challenge.id, entries.placed.is_(True))
-        )
-        if invisible:
-            live = live.where(entries.end_user_id.not_in(list(invisible)))
         row = session.scalar(
-            live.order_by(
-                entries.sort_value.is_(None),
-                entries.sort_value,
-                entries.best_created_at,
-                entries.best_attempt_id,
-            ).limit(1)
+            _LIVE_HEAD_EXCLUDING if invisible else _LIVE_HEAD,
+            {"challenge_id": challenge.id, "excluding": list(invisible)}
+            if invisible
+            else {"challenge_id": challenge.id},
         )
         return None if row is None else record_of(strategy, outcome_of(row))
     attempts = ChallengeAttemptRow

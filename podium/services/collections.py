@@ -16,7 +16,7 @@ import secrets
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,7 +42,7 @@ from podium.plugins import COLLECTION_SCORERS
 from podium.plugins.collection_sandbox import (
     check_collection_scorer_sandboxed,
     score_collection_here,
-    score_collection_sandboxed,
+    score_collections_sandboxed,
 )
 from podium.plugins.collection_scorer_protocol import ChallengeBest, CollectionScoringContext
 from podium.plugins.sandbox import ScorerSandbox, shared_sandbox
@@ -269,52 +269,93 @@ class CollectionScorer:
         bests: Sequence[SuccessfulAttempt],
         challenge_ids: Sequence[str],
     ) -> float | None:
+        return self.score_many(collection, {end_user_id: bests}, challenge_ids)[end_user_id]
+
+    def score_many(
+        self,
+        collection: CollectionRow,
+        bests_by_player: Mapping[str, Sequence[SuccessfulAttempt]],
+        challenge_ids: Sequence[str],
+    ) -> dict[str, float | None]:
+        """Each player's aggregate, the players scored as one batch (one round trip per
+        sandbox worker); ``None`` for a player the plugin fails on."""
         spec = collection.scoring_plugin_id
         if spec is None:
-            return None
-        found: list[ChallengeBest] = [
-            {
-                "challenge_id": best.challenge_id,
-                "succeeded": True,
-                "tokens_total": best.tokens_total,
-                "elapsed_ms": best.elapsed_ms,
-                "rating": best.rating,
-                "created_at": best.created_at,
-                "score": best.score,
-                "value": best.value,
-            }
-            for best in bests
-        ]
-        ctx: CollectionScoringContext = {
-            "tenant_id": collection.tenant_id,
-            "collection_id": collection.id,
-            "challenge_ids": list(challenge_ids),
-            "end_user_id": end_user_id,
-            "timeout_ms": self.timeout_ms,
-        }
-        started = time.perf_counter()
-        try:
-            if self.sandbox is None or _is_trusted(spec):
-                return score_collection_here(spec, collection.scoring_config, found, ctx)
-            return score_collection_sandboxed(
-                self.sandbox,
-                spec,
-                collection.scoring_config,
-                found,
-                ctx,
-                timeout_s=self.timeout_ms / 1000,
+            return dict.fromkeys(bests_by_player)
+        players = list(bests_by_player)
+        items = [
+            (
+                [_challenge_best(best) for best in bests_by_player[player]],
+                CollectionScoringContext(
+                    tenant_id=collection.tenant_id,
+                    collection_id=collection.id,
+                    challenge_ids=list(challenge_ids),
+                    end_user_id=player,
+                    timeout_ms=self.timeout_ms,
+                ),
             )
-        except Exception as error:
+            for player in players
+        ]
+        started = time.perf_counter()
+        found: list[float | BaseException]
+        if self.sandbox is None or _is_trusted(spec):
+            found = [_scored_here(spec, collection.scoring_config, item) for item in items]
+        else:
+            found = list(
+                score_collections_sandboxed(
+                    self.sandbox,
+                    spec,
+                    collection.scoring_config,
+                    items,
+                    timeout_s=self.timeout_ms / 1000,
+                )
+            )
+        failed = [
+            (player, result)
+            for player, result in zip(players, found, strict=True)
+            if isinstance(result, BaseException)
+        ]
+        if failed:
+            player, error = failed[0]
             log.warning(
-                "collection scorer %s failed on collection %s for %s after %.1f ms: %s: %s",
+                "collection scorer %s failed on collection %s for %d player(s) (%s first) "
+                "after %.1f ms: %s: %s",
                 spec,
                 collection.id,
-                end_user_id,
+                len(failed),
+                player,
                 (time.perf_counter() - started) * 1000,
                 type(error).__name__,
                 error,
             )
-            return None
+        return {
+            player: None if isinstance(result, BaseException) else result
+            for player, result in zip(players, found, strict=True)
+        }
+
+
+def _challenge_best(best: SuccessfulAttempt) -> ChallengeBest:
+    return {
+        "challenge_id": best.challenge_id,
+        "succeeded": True,
+        "tokens_total": best.tokens_total,
+        "elapsed_ms": best.elapsed_ms,
+        "rating": best.rating,
+        "created_at": best.created_at,
+        "score": best.score,
+        "value": best.value,
+    }
+
+
+def _scored_here(
+    spec: str,
+    config: dict[str, Any],
+    item: tuple[list[ChallengeBest], CollectionScoringContext],
+) -> float | BaseException:
+    try:
+        return score_collection_here(spec, config, *item)
+    except Exception as error:
+        return error
 
 
 def _is_trusted(spec: str) -> bool:
@@ -422,7 +463,7 @@ def collection_leaderboard(
                 strategy,
                 challenge_ids=challenge_ids,
                 custom_aggregate=(
-                    (lambda player, bests: scorer.score(collection, player, bests, challenge_ids))
+                    (lambda bests: scorer.score_many(collection, bests, challenge_ids))
                     if strategy is CollectionStrategy.CUSTOM
                     else None
                 ),

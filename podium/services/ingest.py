@@ -216,8 +216,12 @@ def ingest_prediction_rows(
     with db.write() as session:
         competition = CompetitionRepository(session).get(competition_id)
         roster = RosterRepository(session)
-        active = roster.model_activity(competition_id, {row["model_id"] for row in rows})
-        horizons = {param.id: param.horizon for param in roster.params(competition_id).values()}
+        # predictions has no foreign keys: these reads are its checks, and their locks (on
+        # PostgreSQL; SQLite has one writer) keep the rows found until the batch commits.
+        active = roster.model_activity(competition_id, {row["model_id"] for row in rows}, lock=True)
+        horizons = roster.param_horizons(
+            competition_id, {row["param_id"] for row in rows}, lock=True
+        )
         latest_performed_at = now_ms + max_clock_skew_ms
         problems: list[Problem] = []
         checked: list[NewPrediction] = []

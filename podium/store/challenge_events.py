@@ -3,13 +3,41 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import cast
 
-from sqlalchemy import case, func, select
+from sqlalchemy import Select, String, Table, bindparam, case, func, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from podium.domain.challenge_events import EventDraft, EventType
 from podium.store.collection_tables import ChallengeEventRow, ChallengeSolveRow
 from podium.store.database import dialect_insert
+
+
+# The statements of an attempt that betters a player's best, built once (building and keying a
+# statement costs more CPU than running it).
+def _latest_record(*, excluding: bool) -> Select[ChallengeEventRow]:
+    events = ChallengeEventRow
+    query = select(events).where(
+        events.challenge_id == bindparam("challenge_id", type_=String),
+        events.type.in_([EventType.FIRST_BLOOD, EventType.RECORD_BEATEN]),
+    )
+    if excluding:
+        query = query.where(events.end_user_id.not_in(bindparam("excluding", expanding=True)))
+    return query.order_by(events.id.desc()).limit(1)
+
+
+_LATEST_RECORD = _latest_record(excluding=False)
+_LATEST_RECORD_EXCLUDING = _latest_record(excluding=True)
+_solves = cast(Table, ChallengeSolveRow.__table__)
+_SOLVES = select(
+    func.count(),
+    func.count(case((_solves.c.end_user_id == bindparam("end_user_id", type_=String), 1))),
+).where(_solves.c.challenge_id == bindparam("challenge_id", type_=String))
+_ADD_SOLVE = {
+    name: dialect.insert(_solves).on_conflict_do_nothing().returning(_solves.c.position)
+    for name, dialect in (("sqlite", sqlite), ("postgresql", postgresql))
+}
 
 
 class ChallengeEventRepository:
@@ -41,13 +69,12 @@ class ChallengeEventRepository:
     ) -> ChallengeEventRow | None:
         """The last event that set the challenge's record (first blood or record beaten),
         leaving out records held by the players ``excluding``."""
-        query = select(ChallengeEventRow).where(
-            ChallengeEventRow.challenge_id == challenge_id,
-            ChallengeEventRow.type.in_([EventType.FIRST_BLOOD, EventType.RECORD_BEATEN]),
+        return self.session.scalar(
+            _LATEST_RECORD_EXCLUDING if excluding else _LATEST_RECORD,
+            {"challenge_id": challenge_id, "excluding": list(excluding)}
+            if excluding
+            else {"challenge_id": challenge_id},
         )
-        if excluding:
-            query = query.where(ChallengeEventRow.end_user_id.not_in(list(excluding)))
-        return self.session.scalar(query.order_by(ChallengeEventRow.id.desc()).limit(1))
 
     def list(
         self,
@@ -101,28 +128,23 @@ class SolveRepository:
     ) -> bool:
         """Give the player the next free position; ``False`` when they have one already or
         another writer took it."""
-        table = ChallengeSolveRow
         position, solved = self.session.execute(
-            select(
-                func.count(),
-                func.count(case((table.end_user_id == end_user_id, 1))),
-            ).where(table.challenge_id == challenge_id)
+            _SOLVES, {"challenge_id": challenge_id, "end_user_id": end_user_id}
         ).one()
         if solved:
             return False
-        statement = (
-            dialect_insert(self.session, ChallengeSolveRow)
-            .values(
-                challenge_id=challenge_id,
-                end_user_id=end_user_id,
-                position=position,
-                attempt_id=attempt_id,
-                solved_at=solved_at,
-            )
-            .on_conflict_do_nothing()
-            .returning(ChallengeSolveRow.position)
+        dialect = self.session.get_bind().dialect.name
+        found = self.session.execute(
+            _ADD_SOLVE[dialect],
+            {
+                "challenge_id": challenge_id,
+                "end_user_id": end_user_id,
+                "position": position,
+                "attempt_id": attempt_id,
+                "solved_at": solved_at,
+            },
         )
-        return self.session.execute(statement).scalar_one_or_none() is not None
+        return found.scalar_one_or_none() is not None
 
     def positions(self, challenge_ids: Sequence[str]) -> dict[tuple[str, str], int]:
         rows = self.session.execute(

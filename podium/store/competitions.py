@@ -24,8 +24,8 @@ class CompetitionRepository:
 
     def lock(self, competition_id: str) -> CompetitionRow:
         """``get``, the row read again and locked against other changes of it until the
-        transaction ends (PostgreSQL ``FOR NO KEY UPDATE``, which leaves the foreign keys of
-        ingest free; SQLite's write transactions hold the whole database)."""
+        transaction ends (PostgreSQL ``FOR NO KEY UPDATE``, which leaves the foreign-key
+        checks of other writers free; SQLite's write transactions hold the whole database)."""
         row = self.session.get(
             CompetitionRow,
             competition_id,

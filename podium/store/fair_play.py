@@ -11,6 +11,12 @@ from sqlalchemy.orm import Session
 
 from podium.store.collection_tables import ChallengeRulesRow, PlayerFlagsRow
 
+# Built once: it runs with every attempt that betters a player's best.
+_INVISIBLE = select(PlayerFlagsRow.end_user_id).where(
+    PlayerFlagsRow.tenant_id == bindparam("tenant_id", type_=String),
+    or_(PlayerFlagsRow.hidden.is_(True), PlayerFlagsRow.banned.is_(True)),
+)
+
 
 class PlayerFlagRepository:
     def __init__(self, session: Session) -> None:
@@ -48,14 +54,7 @@ class PlayerFlagRepository:
 
     def invisible(self, *, tenant_id: str) -> list[str]:
         """The players of the tenant the public must not see (hidden or banned)."""
-        return list(
-            self.session.scalars(
-                select(PlayerFlagsRow.end_user_id).where(
-                    PlayerFlagsRow.tenant_id == tenant_id,
-                    or_(PlayerFlagsRow.hidden.is_(True), PlayerFlagsRow.banned.is_(True)),
-                )
-            )
-        )
+        return list(self.session.scalars(_INVISIBLE, {"tenant_id": tenant_id}))
 
     def list(self, *, tenant_id: str, limit: int, offset: int) -> Sequence[PlayerFlagsRow]:
         return list(

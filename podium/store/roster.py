@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from podium.domain.model import Model, Param, Player
 from podium.errors import NotFoundError
@@ -83,16 +83,15 @@ class RosterRepository:
                 found[row.id] = row
         return found
 
-    def model_activity(self, competition_id: str, ids: Iterable[str]) -> dict[str, bool]:
-        """``is_active`` of the competition's models among ``ids`` (plain rows, no ORM objects)."""
-        wanted = sorted(set(ids))
-        found: dict[str, bool] = {}
-        for chunk in chunked(wanted):
-            statement = select(ModelRow.id, ModelRow.is_active).where(
-                ModelRow.competition_id == competition_id, ModelRow.id.in_(chunk)
-            )
-            found.update((row[0], row[1]) for row in self.session.connection().execute(statement))
-        return found
+    def model_activity(
+        self, competition_id: str, ids: Iterable[str], *, lock: bool = False
+    ) -> dict[str, bool]:
+        """``is_active`` of the competition's models among ``ids`` (plain rows, no ORM objects).
+
+        ``lock``: on PostgreSQL the rows found stay locked ``FOR KEY SHARE`` until the
+        transaction ends, as a foreign key's check would lock them (see ``PredictionRow``).
+        """
+        return self._column_by_id(ModelRow, ModelRow.is_active, competition_id, ids, lock=lock)
 
     def get_model(self, model_id: str, *, competition_id: str | None = None) -> ModelRow:
         row = self.session.get(ModelRow, model_id)
@@ -137,6 +136,32 @@ class RosterRepository:
             },
         )
         self.session.execute(statement, list(rows))
+
+    def param_horizons(
+        self, competition_id: str, ids: Iterable[str], *, lock: bool = False
+    ) -> dict[str, int | None]:
+        """The horizon of the competition's params among ``ids``; ``lock`` as in
+        ``model_activity``."""
+        return self._column_by_id(ParamRow, ParamRow.horizon, competition_id, ids, lock=lock)
+
+    def _column_by_id(
+        self,
+        table: type[ModelRow] | type[ParamRow],
+        column: InstrumentedAttribute[Any],
+        competition_id: str,
+        ids: Iterable[str],
+        *,
+        lock: bool,
+    ) -> dict[str, Any]:
+        found: dict[str, Any] = {}
+        for chunk in chunked(sorted(set(ids))):
+            statement = select(table.id, column).where(
+                table.competition_id == competition_id, table.id.in_(chunk)
+            )
+            if lock:
+                statement = statement.with_for_update(read=True, key_share=True)
+            found.update((row[0], row[1]) for row in self.session.connection().execute(statement))
+        return found
 
     def param_rows(self, competition_id: str) -> list[ParamRow]:
         statement = (

@@ -170,9 +170,10 @@ def test_custom_strategy_gets_the_bests_and_nan_sorts_last() -> None:
     ]
     seen: dict[str, list[str]] = {}
 
-    def scorer(player, bests):  # type: ignore[no-untyped-def]
-        seen[player] = [b.challenge_id for b in bests]
-        return {"ann": 30.0, "bob": math.nan, "cat": None}[player]
+    def scorer(bests_by_player):  # type: ignore[no-untyped-def]
+        for player, bests in bests_by_player.items():
+            seen[player] = [b.challenge_id for b in bests]
+        return {"ann": 30.0, "bob": math.nan, "cat": None}
 
     result = board(CollectionStrategy.CUSTOM, attempts, custom_aggregate=scorer)
     assert result == [(1, "ann", 30.0, 2), (2, "bob", None, 1), (2, "cat", None, 1)]

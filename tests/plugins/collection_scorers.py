@@ -43,3 +43,14 @@ class Hangs:
     ) -> dict[str, Any]:
         while True:
             pass
+
+
+class HangsOnBob:
+    """The number of bests, but never returns for bob."""
+
+    def score(
+        self, bests: list[dict[str, Any]], config: dict[str, Any], ctx: dict[str, Any]
+    ) -> dict[str, Any]:
+        while ctx["end_user_id"] == "bob":
+            pass
+        return {"score": float(len(bests))}

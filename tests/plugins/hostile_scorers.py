@@ -95,3 +95,26 @@ class Flaky:
         if not rating:
             raise ValueError("no rating")
         return {"score": float(rating)}
+
+
+class Moody:
+    """Twice the rating, but misbehaves on some ratings: a batch must lose only those."""
+
+    def score(self, metrics: Any, config: dict[str, Any], ctx: Any) -> dict[str, Any]:
+        rating = metrics.get("rating") or 0
+        if rating == 1:
+            raise RuntimeError("one")
+        if rating == 2:
+            time.sleep(3600)
+        if rating == 3:
+            os._exit(3)
+        if rating == 4:
+            while True:
+                pass
+        if rating == 5:
+            ctypes.string_at(0)
+        if rating == 6:
+            sys.exit(0)
+        if rating == 7:
+            return {"score": -1.0}
+        return {"score": 2.0 * rating, "details": {"rating": rating}}

@@ -56,8 +56,10 @@ def ingest_in_flight(db: Database) -> bool:
         found = connection.execute(
             text(
                 "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                "AND pid <> pg_backend_pid() AND query ILIKE 'INSERT INTO predictions%'"
-                "AND state IN ('active', 'idle in transaction')"
+                "AND pid <> pg_backend_pid() AND state IN ('active', 'idle in transaction') "
+                # a new batch goes in by COPY, in a savepoint; a retried one by INSERT
+                "AND (query ILIKE 'INSERT INTO predictions%' OR query ILIKE 'COPY predictions%' "
+                "OR query ILIKE '%SAVEPOINT predictions_copy')"
             )
         ).scalar()
     return bool(found)

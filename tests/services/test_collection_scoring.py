@@ -39,3 +39,32 @@ def test_built_ins_run_in_process() -> None:
     row = collection("x")
     row.scoring_plugin_id = "builtin.weighted_sum"
     assert scorer.score(row, "ann", BESTS, ["a"]) == 2.0
+
+
+def test_the_players_of_a_board_are_scored_as_one_batch_and_fail_alone() -> None:
+    two = [*BESTS, SuccessfulAttempt(attempt_id=2, challenge_id="b", end_user_id="x", created_at=0)]
+    bests = {"ann": BESTS, "bob": BESTS, "cat": two, "dan": BESTS}
+    sandbox = ScorerSandbox(workers=2, memory_limit_mb=1024)
+    try:
+        scorer = CollectionScorer(timeout_ms=300, sandbox=sandbox)
+        assert scorer.score_many(collection("HangsOnBob"), bests, ["a", "b"]) == {
+            "ann": 1.0,
+            "bob": None,
+            "cat": 2.0,
+            "dan": 1.0,
+        }
+        assert scorer.score_many(collection("Junk"), bests, ["a"]) == {
+            "ann": 0.0,
+            "bob": None,
+            "cat": 0.0,
+            "dan": 0.0,
+        }
+    finally:
+        sandbox.close()
+    in_process = CollectionScorer(timeout_ms=300, sandbox=None)
+    assert in_process.score_many(collection("Raises"), bests, ["a"]) == {
+        "ann": 1.0,
+        "bob": None,
+        "cat": 1.0,
+        "dan": 1.0,
+    }

@@ -53,3 +53,35 @@ def test_solve_positions_are_given_in_turn(database: Database) -> None:
         assert solves.add_next(challenge_id="ch", end_user_id="bob", attempt_id=2, solved_at=T0)
         assert not solves.add_next(challenge_id="ch", end_user_id="ann", attempt_id=3, solved_at=T0)
         assert solves.positions(["ch"]) == {("ch", "ann"): 0, ("ch", "bob"): 1}
+
+
+def test_the_latest_record_leaves_out_the_players_asked(database: Database) -> None:
+    def draft(kind: EventType, player: str, key: str) -> EventDraft:
+        return EventDraft(
+            type=kind,
+            challenge_id="ch",
+            end_user_id=player,
+            occurred_at=T0,
+            dedupe_key=key,
+            payload={},
+        )
+
+    with database.write() as session:
+        events = ChallengeEventRepository(session)
+        assert events.latest_record("ch") is None
+        for kind, player, key in (
+            (EventType.FIRST_BLOOD, "ann", "first_blood"),
+            (EventType.RECORD_BEATEN, "bob", "record:1"),
+            (EventType.RECORD_BEATEN, "cat", "record:2"),
+        ):
+            events.add_once(draft(kind, player, key), tenant_id="default", recorded_at=T0)
+
+        def holder(*excluding: str) -> str | None:
+            found = events.latest_record("ch", excluding=excluding)
+            return None if found is None else found.end_user_id
+
+        assert holder() == "cat"
+        assert holder("cat") == "bob"
+        assert holder("cat", "bob") == "ann"
+        assert holder("ann", "bob", "cat") is None
+        assert events.latest_record("other") is None

@@ -2,12 +2,44 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from sqlalchemy import create_engine, inspect, text
 
 from podium.store import migrator
 from podium.store.database import Database
 from podium.store.schema import metadata
+from tests import builders
+from tests.conftest import BACKENDS, POSTGRES_ADMIN_URL, T0
+
+
+@pytest.fixture(params=BACKENDS)
+def scratch_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    """A database of its own, migrated to head, that a test may downgrade and upgrade."""
+    if request.param == "sqlite":
+        with Database(f"sqlite:///{tmp_path / 'scratch.db'}") as database:
+            migrator.upgrade(database.engine)
+            yield database
+        return
+    request.getfixturevalue("postgres_url")  # skips (or fails in CI) without PostgreSQL
+    name = f"podium_migrations_{os.getpid()}"
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        with Database(POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}") as database:
+            migrator.upgrade(database.engine)
+            yield database
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 def test_migrations_are_at_head_and_match_the_tables(database: Database) -> None:
@@ -18,11 +50,38 @@ def test_migrations_are_at_head_and_match_the_tables(database: Database) -> None
     assert differences == []
 
 
-def test_upgrade_is_idempotent_and_downgrade_works(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    with Database(f"sqlite:///{tmp_path / 'm.db'}") as database:
-        migrator.upgrade(database.engine)
-        migrator.upgrade(database.engine)
-        migrator.downgrade(database.engine, "base")
-        assert migrator.current_revision(database.engine) is None
-        migrator.upgrade(database.engine)
-        assert migrator.is_current(database.engine)
+def test_upgrade_is_idempotent_and_downgrade_works(scratch_database: Database) -> None:
+    migrator.upgrade(scratch_database.engine)
+    migrator.downgrade(scratch_database.engine, "base")
+    assert migrator.current_revision(scratch_database.engine) is None
+    migrator.upgrade(scratch_database.engine)
+    assert migrator.is_current(scratch_database.engine)
+
+
+def _prediction_keys(database: Database) -> set[str]:
+    return {key["name"] for key in inspect(database.engine).get_foreign_keys("predictions")}
+
+
+def test_predictions_lose_their_foreign_keys_and_a_downgrade_restores_them(
+    scratch_database: Database,
+) -> None:
+    builders.competition(scratch_database, T0)
+    builders.roster(
+        scratch_database, T0, "c1", models={"m1": "ann"}, params=[{"id": "p1", "horizon": 3600}]
+    )
+    row = {"model_id": "m1", "param_id": "p1", "payload": 0.5, "performed_at": T0 - 3_600_000}
+    assert builders.predictions(scratch_database, T0, "c1", [row]).stored == 1
+    assert _prediction_keys(scratch_database) == set()
+    # Relative to 0009 itself, so that the test holds whatever revision comes before it.
+    migrator.downgrade(scratch_database.engine, "0009_prediction_ingest_keys-1")
+    assert _prediction_keys(scratch_database) == {
+        "fk_predictions_competition_id_competitions",
+        "fk_predictions_model_id_models",
+        "fk_predictions_competition_id_param_id_params",
+    }
+    migrator.upgrade(scratch_database.engine)
+    assert migrator.is_current(scratch_database.engine)
+    assert _prediction_keys(scratch_database) == set()
+    with scratch_database.read() as session:
+        stored = session.execute(text("SELECT id, model_id, param_id FROM predictions")).all()
+    assert [tuple(stored_row) for stored_row in stored] == [(f"m1/p1/{T0 - 3_600_000}", "m1", "p1")]

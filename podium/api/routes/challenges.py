@@ -40,7 +40,9 @@ from podium.services.attempt_scoring import AttemptScorer
 router = APIRouter(prefix="/api/challenges", tags=["challenges"])
 
 
-def get_attempt_scorer(settings: SettingsDep) -> AttemptScorer:
+async def get_attempt_scorer(settings: SettingsDep) -> AttemptScorer:
+    # async: it never blocks, and a sync dependency would cost each POST a hop to the
+    # threadpool and back before the route's own.
     return AttemptScorer.for_settings(settings)
 
 

@@ -48,6 +48,6 @@ def run_cycle(
 ) -> CycleReportOut:
     """Run one score cycle of the competition now, and say what it did."""
     report = run_exclusive_score_cycle(
-        db, competition_id=competition_id, now_ms=now_ms, batch_size=settings.score_batch_size
+        db, competition_id=competition_id, now_ms=now_ms, batch_size=settings.score_batch
     )
     return CycleReportOut.model_validate(report)
