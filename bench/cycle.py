@@ -1,8 +1,11 @@
 """Scenario 2 (and 6): one score cycle on a fixed batch of new predictions, with a short and a
 long history of scores already stored; the worker's peak RSS during the cycle.
 
-Each cycle runs in a fresh process (``bench.probe``); between runs the store is reset to the
-state before the cycle (the batch pending again, roll-ups and totals as the history left them).
+Both stores are generated first; then each repeat runs the short-history cycle and the
+long-history one back to back, so a ratio compares cycles a few seconds apart, not the two ends
+of a long generation. Each cycle runs in a fresh process (``bench.probe``); between runs the
+store is reset to the state before the cycle (the batch pending again, roll-ups and totals as
+the history left them).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from typing import Any
 from bench.run import Figure, Run, check
 from bench.synthetic import (
     COMPETITION,
+    KEPT_AFTER_CYCLE,
     History,
     analyze,
     generate_batch,
@@ -48,44 +52,51 @@ def probe(*args: str) -> dict[str, Any]:
     return result
 
 
-def _cycles(run: Run, size: int) -> list[dict[str, Any]]:
+def _cycle(run: Run, size: int) -> dict[str, Any]:
+    """One cycle on the store with ``size`` historical scores, reset first if it was cycled."""
     url, history = history_store(run, size)
-    results = []
-    for attempt in range(run.repeat):
-        if attempt or run.shared.get(f"cycled{size}"):
-            reset_batch(url, history)
-        result = probe("cycle", url)
-        run.shared[f"cycled{size}"] = True
-        batch = run.scale.cycle_batch
-        check(
-            result["scored"] == batch and result["failed"] == 0 and result["waiting"] == 0,
-            f"cycle scored {result['scored']} of {batch} (failed {result['failed']}, "
-            f"waiting {result['waiting']})",
-        )
-        check(result["leaderboard_id"] is not None, "the cycle built no leaderboard")
-        counted = scalar(
-            url, "SELECT sum(count) FROM score_totals WHERE competition_id = %s", COMPETITION
-        )
-        check(
-            int(counted) == size + batch,
-            f"score totals count {counted} scores, expected {size} + {batch}",
-        )
-        entries = scalar(
-            url,
-            "SELECT entry_count FROM leaderboards WHERE id = %s",
-            result["leaderboard_id"],
-        )
-        check(
-            entries == run.scale.models, f"leaderboard of {entries} models, not {run.scale.models}"
-        )
-        results.append(result)
-    return results
+    if run.shared.get(f"cycled{size}"):
+        reset_batch(url, history)
+    result = probe("cycle", url)
+    run.shared[f"cycled{size}"] = True
+    batch = run.scale.cycle_batch
+    check(
+        result["scored"] == batch and result["failed"] == 0 and result["waiting"] == 0,
+        f"cycle scored {result['scored']} of {batch} (failed {result['failed']}, "
+        f"waiting {result['waiting']})",
+    )
+    check(result["leaderboard_id"] is not None, "the cycle built no leaderboard")
+    counted = scalar(
+        url, "SELECT sum(count) FROM score_totals WHERE competition_id = %s", COMPETITION
+    )
+    check(
+        int(counted) == size + batch,
+        f"score totals count {counted} scores, expected {size} + {batch}",
+    )
+    kept = scalar(
+        url,
+        "SELECT count(*) FROM score_rollups WHERE competition_id = %s AND bucket_start < %s",
+        COMPETITION,
+        KEPT_AFTER_CYCLE,
+    )
+    check(kept == 0, f"{kept} roll-ups of buckets older than every window were kept")
+    entries = scalar(
+        url, "SELECT entry_count FROM leaderboards WHERE id = %s", result["leaderboard_id"]
+    )
+    check(entries == run.scale.models, f"leaderboard of {entries} models, not {run.scale.models}")
+    return result
 
 
 def score_cycle(run: Run) -> list[Figure]:
     scale = run.scale
-    low = _cycles(run, scale.history_low)
-    high = _cycles(run, scale.history_high)
+    sizes = (scale.history_low, scale.history_high)
+    for size in sizes:  # both stores first: the two cycles of a repeat then run back to back
+        history_store(run, size)
+    cycles: dict[int, list[dict[str, Any]]] = {size: [] for size in sizes}
+    for _ in range(run.repeat):
+        for size in sizes:
+            cycles[size].append(_cycle(run, size))
+    low, high = cycles[scale.history_low], cycles[scale.history_high]
     batch = scale.cycle_batch
     low_s = [item["seconds"] for item in low]
     high_s = [item["seconds"] for item in high]
@@ -111,6 +122,21 @@ def score_cycle(run: Run) -> list[Figure]:
             "pred/s",
             [batch / seconds for seconds in high_s],
             note="target ≥ 100k/s SQLite, ≥ 50k/s PostgreSQL",
+        ),
+        *(
+            run.figure(
+                "2 cycle",
+                f"worker CPU, cycle, {size:,} history (SQLite's work included, not PostgreSQL's)",
+                "s",
+                [item["cpu_seconds"] for item in results],
+            )
+            for size, results in ((scale.history_low, low), (scale.history_high, high))
+        ),
+        run.figure(
+            "2 cycle",
+            f"worker CPU ratio {scale.history_high:,} / {scale.history_low:,} history",
+            "×",
+            [h["cpu_seconds"] / lo["cpu_seconds"] for h, lo in zip(high, low, strict=True)],
         ),
         run.figure(
             "6 memory",

@@ -39,14 +39,17 @@ def cycle(url: str) -> dict[str, Any]:
             CompetitionRepository(session).get(COMPETITION)
         freeze_startup_objects()  # as `podium worker` does
         baseline = peak_rss_kb()
+        cpu_started = time.process_time()
         report = run_score_cycle(
             db,
             competition_id=COMPETITION,
             now_ms=NOW_MS,
             batch_size=Settings(database_url=url).score_batch,
         )
+        cpu_seconds = time.process_time() - cpu_started
     return {
         "seconds": report.duration_s,
+        "cpu_seconds": cpu_seconds,
         "scored": report.scored,
         "failed": report.failed,
         "expired": report.expired,

@@ -5,6 +5,10 @@ window (``anchor``, 7 days); a longer history goes further back in time at the s
 stores with 100k and 10M historical scores hold the same scores in their windows and differ only
 by the length of their past: what the score cycle must not pay for.
 
+The roll-ups are those a score cycle in the hour before ``NOW_MS`` left: the buckets its windows
+read (and the margin), not the older history's (``podium.domain.rollup_retention``). The
+benchmark's cycle, the first of a new hour, drops the oldest of them, as every hour's first does.
+
 The batch a score cycle scores is ``cycle_batch`` pending predictions due in the latest hour,
 with explicit truths on a one-minute grid (resolver ``explicit``, scoring function ``mse``).
 """
@@ -22,7 +26,9 @@ import psycopg
 
 from bench.backends import libpq_url, sqlite_path
 from bench.scales import Scale
+from podium.domain.rollup_retention import first_kept_bucket
 from podium.domain.timestamps import MS_PER_HOUR, MS_PER_MINUTE, floor_to
+from podium.domain.windows import WindowSpec
 from podium.schemas.competitions import CompetitionCreate
 from podium.schemas.roster import ModelIn, ParamIn, PlayerIn
 from podium.services import ingest
@@ -36,6 +42,10 @@ BUCKET_MS = MS_PER_HOUR
 # 2026-06-01T00:30:00Z: the instant the benchmark's score cycles run at.
 NOW_MS = 1_780_273_800_000
 BATCH_FIRST_BUCKET = floor_to(NOW_MS, BUCKET_MS) - BUCKET_MS
+# The competition's windows are the defaults: the first bucket kept by the cycle of the hour
+# before NOW_MS, and the first one kept by the benchmark's cycle at NOW_MS.
+KEPT_FROM = first_kept_bucket(WindowSpec(), NOW_MS - BUCKET_MS)
+KEPT_AFTER_CYCLE = first_kept_bucket(WindowSpec(), NOW_MS)
 CHUNK = 200_000
 
 PREDICTION_COLUMNS = (
@@ -111,6 +121,7 @@ class History:
     size: int
     last_pk: int
     totals: list[tuple[str, str, int, float, int]]  # model, param, count, total, failed
+    dropped: list[tuple[Any, ...]]  # the roll-ups the benchmark's cycle drops
 
 
 def _history_columns(scale: Scale, size: int, seed: int) -> dict[str, np.ndarray]:
@@ -164,7 +175,8 @@ def _history_rows(scale: Scale, columns: dict[str, np.ndarray]) -> Iterator[tupl
 def _rollups(
     scale: Scale, columns: dict[str, np.ndarray]
 ) -> tuple[list[tuple[Any, ...]], list[tuple[str, str, int, float, int]]]:
-    """Roll-ups (model, param, bucket) and all-time totals (model, param) of the history."""
+    """Roll-ups (model, param, bucket) of the buckets kept and all-time totals (model, param)
+    of the history."""
     models = model_ids(scale)
     params = param_ids(scale)
     pair = columns["model"] * scale.params + columns["param"]
@@ -186,6 +198,7 @@ def _rollups(
             0,
         )
         for k, count, total in zip(keys.tolist(), counts.tolist(), sums.tolist(), strict=True)
+        if (int(k % width) + first) * BUCKET_MS >= KEPT_FROM
     ]
     pairs, pair_inverse = np.unique(pair, return_inverse=True)
     pair_counts = np.bincount(pair_inverse)
@@ -285,8 +298,13 @@ def generate_history(url: str, scale: Scale, size: int, *, seed: int = 6) -> His
     rollups, totals = _rollups(scale, columns)
     bulk_insert(url, "score_rollups", ROLLUP_COLUMNS, rollups)
     bulk_insert(url, "score_totals", TOTAL_COLUMNS, ((COMPETITION, *row) for row in totals))
+    execute(
+        url,
+        ("UPDATE competitions SET rollups_kept_from = %s WHERE id = %s", (KEPT_FROM, COMPETITION)),
+    )
     last_pk = scalar(url, "SELECT coalesce(max(pk), 0) FROM predictions")
-    return History(size=size, last_pk=int(last_pk), totals=totals)
+    dropped = [row for row in rollups if row[3] < KEPT_AFTER_CYCLE]
+    return History(size=size, last_pk=int(last_pk), totals=totals, dropped=dropped)
 
 
 def generate_batch(url: str, scale: Scale, *, seed: int = 7) -> int:
@@ -337,7 +355,8 @@ def generate_batch(url: str, scale: Scale, *, seed: int = 7) -> int:
 
 
 def reset_batch(url: str, history: History) -> None:
-    """Undo a score cycle: the batch pending again, roll-ups and totals as the history left them."""
+    """Undo a score cycle: the batch pending again, roll-ups and totals as the history left them
+    (the bucket the cycle dropped back in)."""
     execute(
         url,
         (
@@ -350,6 +369,12 @@ def reset_batch(url: str, history: History) -> None:
             "DELETE FROM score_rollups WHERE competition_id = %s AND bucket_start >= %s",
             (COMPETITION, BATCH_FIRST_BUCKET),
         ),
+        (
+            "DELETE FROM score_rollups WHERE competition_id = %s AND bucket_start < %s",
+            (COMPETITION, KEPT_AFTER_CYCLE),
+        ),
         ("DELETE FROM score_totals WHERE competition_id = %s", (COMPETITION,)),
+        ("UPDATE competitions SET rollups_kept_from = %s WHERE id = %s", (KEPT_FROM, COMPETITION)),
     )
+    bulk_insert(url, "score_rollups", ROLLUP_COLUMNS, history.dropped)
     bulk_insert(url, "score_totals", TOTAL_COLUMNS, ((COMPETITION, *row) for row in history.totals))

@@ -95,6 +95,20 @@ class RollupColumns:
             )
         ]
 
+    def from_bucket(self, bucket_start: int) -> RollupColumns:
+        """The rows of buckets from ``bucket_start`` on, in the same order."""
+        keep = [index for index, start in enumerate(self.bucket_start) if start >= bucket_start]
+        if len(keep) == len(self):
+            return self
+        return RollupColumns(
+            [self.model_id[index] for index in keep],
+            [self.param_id[index] for index in keep],
+            [self.bucket_start[index] for index in keep],
+            [self.count[index] for index in keep],
+            [self.total[index] for index in keep],
+            [self.failed[index] for index in keep],
+        )
+
     def totals(self) -> RollupColumns:
         """Summed over buckets per (model, param) (``bucket_start`` 0), bucket by bucket."""
         index: dict[tuple[str, str], int] = {}

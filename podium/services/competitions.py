@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from podium.domain.access import DEFAULT_TENANT
+from podium.domain.rollup_retention import NOTHING_KEPT, needs_rebuild
 from podium.domain.windows import WindowSpec
 from podium.errors import (
     ConflictError,
@@ -155,8 +156,13 @@ def update_competition(
             if field in given and given[field] is not None:
                 setattr(row, field, given[field])
         if changes.windows is not None:
+            before = window_spec(row)
             for column, value in _checked_windows(changes.windows).items():
                 setattr(row, column, value)
+            if needs_rebuild(before, window_spec(row)):
+                # The roll-ups kept lack buckets the new windows read: the next cycle rebuilds
+                # them from the stored scores (podium.services.rollup_retention).
+                row.rollups_kept_from = NOTHING_KEPT
         if changes.metrics is not None:
             row.metrics = _checked_metrics(changes.metrics)
         if "score_interval" in given:

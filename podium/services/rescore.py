@@ -7,7 +7,8 @@ In one write transaction:
 2. every prediction with a known truth (``SCORED`` or ``FAILED``) whose ``resolvable_at`` is in
    ``[start, end]`` is scored again, in batches of ``batch_size`` (``progress`` is told after
    each batch);
-3. the roll-ups and totals of the competition are rebuilt from the stored scores;
+3. the totals of the competition are rebuilt from the stored scores, and the roll-ups of the
+   buckets the rebuilt leaderboards' windows read (``rollup_retention.rebuild_rollups``);
 4. the leaderboards built in ``[start, end]`` (all categories, their snapshots and metrics) are
    rebuilt at their own instants; with none there, one is built at ``end``;
 5. the overall leaderboard as of ``end`` is compared with the one stored before.
@@ -22,30 +23,27 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from podium.domain.leaderboard import OVERALL_CATEGORY
 from podium.domain.predictions import PredictionStatus
-from podium.domain.rollups import ScoredRow, rollup_deltas
 from podium.domain.scoring import score_batch
 from podium.errors import InvalidInputError
 from podium.plugins import RANKERS, SCORING_FUNCTIONS
 from podium.services.competitions import checked_plugin
 from podium.services.leaderboards import build_leaderboard
 from podium.services.metrics import record_custom_metrics
+from podium.services.rollup_retention import rebuild_rollups
 from podium.store.competitions import CompetitionRepository
 from podium.store.database import Database
 from podium.store.leaderboards import LeaderboardRepository
 from podium.store.predictions import PredictionRepository
 from podium.store.roster import RosterRepository
-from podium.store.scores import ScoreRepository
 from podium.store.tables import (
     CompetitionRow,
     LeaderboardRow,
     PredictionRow,
-    ScoreRollupRow,
-    ScoreTotalRow,
 )
 
 Progress = Callable[[int, int], None]
@@ -179,48 +177,6 @@ def _rescore_predictions(
             progress(done, total)
 
 
-def _rebuild_rollups(session: Session, competition: CompetitionRow, *, batch_size: int) -> None:
-    """Roll-ups and totals from the stored scores (the cycle adds to them incrementally)."""
-    session.execute(delete(ScoreRollupRow).where(ScoreRollupRow.competition_id == competition.id))
-    session.execute(delete(ScoreTotalRow).where(ScoreTotalRow.competition_id == competition.id))
-    scores = ScoreRepository(session)
-    after = -1
-    while True:
-        rows = list(
-            session.execute(
-                select(
-                    PredictionRow.pk,
-                    PredictionRow.model_id,
-                    PredictionRow.param_id,
-                    PredictionRow.resolvable_at,
-                    PredictionRow.score_value,
-                    PredictionRow.score_success,
-                )
-                .where(
-                    PredictionRow.competition_id == competition.id,
-                    PredictionRow.status.in_(_REPLAYED),
-                    PredictionRow.pk > after,
-                )
-                .order_by(PredictionRow.pk)
-                .limit(batch_size)
-            )
-        )
-        if not rows:
-            break
-        after = rows[-1].pk
-        scored = [
-            ScoredRow(
-                row.model_id,
-                row.param_id,
-                row.resolvable_at,
-                row.score_value,
-                bool(row.score_success),
-            )
-            for row in rows
-        ]
-        scores.add_rollups(competition.id, rollup_deltas(scored, competition.bucket_ms))
-
-
 def _ranks(session: Session, board: LeaderboardRow | None) -> dict[str, int]:
     return LeaderboardRepository(session).ranks(board.id) if board is not None else {}
 
@@ -271,7 +227,6 @@ def rescore(
             _rescore_predictions(
                 session, competition, report, batch_size=batch_size, progress=progress
             )
-            _rebuild_rollups(session, competition, batch_size=batch_size)
             instants = sorted(
                 {
                     row.created_at
@@ -284,6 +239,7 @@ def rescore(
                     )
                 }
             ) or [before.created_at if before is not None else end_ms]
+            rebuild_rollups(session, competition, instants=instants, batch_size=batch_size)
             latest = None
             for instant in instants:
                 latest = build_leaderboard(session, competition=competition, now_ms=instant)

@@ -37,6 +37,7 @@ from podium.plugins import RESOLVERS, SCORING_FUNCTIONS
 from podium.plugins.protocols import Resolver, ScoringFunction
 from podium.services.leaderboards import build_leaderboard_if_stale
 from podium.services.metrics import record_custom_metrics
+from podium.services.rollup_retention import keep_window_rollups, kept_for_cycle
 from podium.store.competitions import CompetitionRepository
 from podium.store.database import Database
 from podium.store.ground_truth import GroundTruthRepository
@@ -97,6 +98,9 @@ def run_score_cycle(
         if len(due) < batch_size:
             break
     with db.write() as session:
+        keep_window_rollups(
+            session, competition_id=competition_id, now_ms=now_ms, batch_size=batch_size
+        )
         leaderboard = build_leaderboard_if_stale(
             session, competition_id=competition_id, now_ms=now_ms
         )
@@ -206,5 +210,6 @@ def _score_due(
                 scores.values,
                 competition.bucket_ms,
             ),
+            kept_from=kept_for_cycle(competition, now_ms),
         )
         CompetitionRepository(session).bump_revision(competition.id)

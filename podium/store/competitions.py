@@ -22,6 +22,20 @@ class CompetitionRepository:
             raise NotFoundError("competition", competition_id)
         return row
 
+    def lock(self, competition_id: str) -> CompetitionRow:
+        """``get``, the row read again and locked against other changes of it until the
+        transaction ends (PostgreSQL ``FOR NO KEY UPDATE``, which leaves the foreign-key
+        checks of other writers free; SQLite's write transactions hold the whole database)."""
+        row = self.session.get(
+            CompetitionRow,
+            competition_id,
+            with_for_update={"key_share": True},
+            populate_existing=True,
+        )
+        if row is None:
+            raise NotFoundError("competition", competition_id)
+        return row
+
     def list(self, *, tenant_id: str | None = None) -> list[CompetitionRow]:
         statement = select(CompetitionRow).order_by(CompetitionRow.id)
         if tenant_id is not None:

@@ -16,12 +16,18 @@ import numpy as np
 from sqlalchemy import Row, delete, select
 from sqlalchemy.orm import Session
 
-from podium.domain.rollups import RollupColumns, RollupDelta
+from podium.domain.predictions import PredictionStatus
+from podium.domain.rollups import RollupColumns, RollupDelta, ScoredRow
 from podium.domain.score_table import CountColumns, SnapshotColumns, WindowColumns
 from podium.domain.timestamps import floor_to
 from podium.domain.windows import WINDOW_NAMES, WindowSpec
 from podium.store.database import fetch_columns, insert_rows, json_text
-from podium.store.tables import ModelScoreSnapshotRow, ScoreTotalRow
+from podium.store.tables import (
+    ModelScoreSnapshotRow,
+    PredictionRow,
+    ScoreRollupRow,
+    ScoreTotalRow,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +80,7 @@ _TYPES = {
 _ROLLUPS = _upsert(
     "score_rollups", ("competition_id", "model_id", "param_id", "bucket_start"), _TYPES
 )
+_SCORED_STATUSES = (PredictionStatus.SCORED.value, PredictionStatus.FAILED.value)
 _TOTALS = _upsert("score_totals", ("competition_id", "model_id", "param_id"), _TYPES)
 
 # One conditional count and sum per window (recent, steady, anchor), over the buckets of the
@@ -107,19 +114,99 @@ class ScoreRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def add_rollups(self, competition_id: str, deltas: Sequence[RollupDelta]) -> None:
+    def add_rollups(
+        self, competition_id: str, deltas: Sequence[RollupDelta], *, kept_from: int | None = None
+    ) -> None:
         """Add a batch's deltas to the roll-ups and the all-time totals (see ``add_rollup_columns``)."""
-        self.add_rollup_columns(competition_id, RollupColumns.of(deltas))
+        self.add_rollup_columns(competition_id, RollupColumns.of(deltas), kept_from=kept_from)
 
-    def add_rollup_columns(self, competition_id: str, rollups: RollupColumns) -> None:
+    def add_rollup_columns(
+        self, competition_id: str, rollups: RollupColumns, *, kept_from: int | None = None
+    ) -> None:
         """Add a batch's roll-ups and their all-time totals, one statement each.
 
+        Buckets before ``kept_from`` are added to the totals only (no window reads them).
         Rows are sent in key order, so that concurrent writers lock them in the same order.
         """
         if not len(rollups):
             return
-        self._add(_ROLLUPS, competition_id, rollups, with_bucket=True)
+        self.add_buckets(
+            competition_id, rollups if kept_from is None else rollups.from_bucket(kept_from)
+        )
         self._add(_TOTALS, competition_id, rollups.totals(), with_bucket=False)
+
+    def add_buckets(self, competition_id: str, rollups: RollupColumns) -> None:
+        """Add to the roll-ups only (the totals already count these scores)."""
+        if len(rollups):
+            self._add(_ROLLUPS, competition_id, rollups, with_bucket=True)
+
+    def delete_rollups(
+        self, competition_id: str, *, start: int | None = None, end: int | None = None
+    ) -> int:
+        """Delete the roll-ups of buckets in ``[start, end)`` (unbounded where ``None``).
+
+        One range of the window index: its cost is the rows deleted, not the history's length.
+        """
+        bucket = ScoreRollupRow.bucket_start
+        statement = delete(ScoreRollupRow).where(ScoreRollupRow.competition_id == competition_id)
+        if start is not None:
+            statement = statement.where(bucket >= start)
+        if end is not None:
+            statement = statement.where(bucket < end)
+        deleted: int = self.session.execute(statement).rowcount  # type: ignore[attr-defined]
+        return deleted
+
+    def delete_totals(self, competition_id: str) -> None:
+        self.session.execute(
+            delete(ScoreTotalRow).where(ScoreTotalRow.competition_id == competition_id)
+        )
+
+    def stored_scores(
+        self,
+        competition_id: str,
+        *,
+        after_pk: int,
+        limit: int,
+        resolvable_from: int | None = None,
+        resolvable_before: int | None = None,
+    ) -> tuple[int, list[ScoredRow]]:
+        """The next ``limit`` scored or failed predictions after ``after_pk``, in key order,
+        with the last key read (``after_pk`` when there are none)."""
+        where = [
+            PredictionRow.competition_id == competition_id,
+            PredictionRow.status.in_(_SCORED_STATUSES),
+            PredictionRow.pk > after_pk,
+        ]
+        if resolvable_from is not None:
+            where.append(PredictionRow.resolvable_at >= resolvable_from)
+        if resolvable_before is not None:
+            where.append(PredictionRow.resolvable_at < resolvable_before)
+        rows = list(
+            self.session.execute(
+                select(
+                    PredictionRow.pk,
+                    PredictionRow.model_id,
+                    PredictionRow.param_id,
+                    PredictionRow.resolvable_at,
+                    PredictionRow.score_value,
+                    PredictionRow.score_success,
+                )
+                .where(*where)
+                .order_by(PredictionRow.pk)
+                .limit(limit)
+            )
+        )
+        scored = [
+            ScoredRow(
+                row.model_id,
+                row.param_id,
+                row.resolvable_at,
+                row.score_value,
+                bool(row.score_success),
+            )
+            for row in rows
+        ]
+        return (rows[-1].pk if rows else after_pk), scored
 
     def _add(
         self, target: _Upsert, competition_id: str, rollups: RollupColumns, *, with_bucket: bool

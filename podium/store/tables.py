@@ -77,6 +77,9 @@ class CompetitionRow(Base):
     # Bumped by every change to what a leaderboard is built from (scores, models).
     revision: Mapped[int] = mapped_column(default=0)
     last_cycle_at: Mapped[int | None]
+    # The first bucket whose roll-ups are kept (podium.domain.rollup_retention): every score of
+    # it and later buckets is in the roll-ups, older buckets were dropped. NULL: none dropped.
+    rollups_kept_from: Mapped[int | None]
     created_at: Mapped[int]
     updated_at: Mapped[int]
 

@@ -8,7 +8,7 @@ SHARE`` once per batch on PostgreSQL (SQLite has one writer). Nothing deletes or
 model, a param or a competition.
 
 Revision ID: 0009_prediction_ingest_keys
-Revises: 0007_rollup_window_index
+Revises: 0008_rollup_retention
 Create Date: 2026-11-23 17:10:00.000000
 """
 
@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0009_prediction_ingest_keys"
-down_revision: str | None = "0007_rollup_window_index"
+down_revision: str | None = "0008_rollup_retention"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
