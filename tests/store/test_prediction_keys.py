@@ -79,9 +79,9 @@ def test_a_prediction_names_a_model_and_a_param_of_its_competition(
     assert (orphans, total) == (0, 1)
 
 
+# PostgreSQL only: on SQLite the batch's write transaction excludes every other writer.
+@pytest.mark.parametrize("database", ["postgresql"], indirect=True)
 def test_a_batchs_models_and_params_stay_locked_until_it_commits(database: Database) -> None:
-    if database.engine.dialect.name != "postgresql":
-        pytest.skip("SQLite has one writer: the batch's write transaction excludes the others")
     _two_competitions(database)
     with database.write() as session:
         roster = RosterRepository(session)
