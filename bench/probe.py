@@ -84,7 +84,8 @@ def aggregate(url: str, out: Path) -> dict[str, Any]:
         started = time.perf_counter()
         with db.read() as session:
             scores = ScoreRepository(session)
-            windows = scores.window_sums(COMPETITION, spec, NOW_MS)
+            # what the leaderboard build reads: the windows as columns, and the totals
+            windows = scores.window_columns(COMPETITION, spec, NOW_MS)
             totals = scores.totals(COMPETITION)
         rollup_seconds = time.perf_counter() - started
         rollup_rss = peak_rss_kb()
@@ -99,14 +100,18 @@ def aggregate(url: str, out: Path) -> dict[str, Any]:
         raw_seconds = time.perf_counter() - started
     result = {
         "rollups": {
-            f"{item.model_id}/{item.param_id}": [
-                totals[(item.model_id, item.param_id)].count
-                if (item.model_id, item.param_id) in totals
-                else 0,
-                *(item.counts[name] for name in firsts),
-                *(item.totals[name] for name in firsts),
+            f"{model_id}/{param_id}": [
+                totals[(model_id, param_id)].count if (model_id, param_id) in totals else 0,
+                *counts,
+                *sums,
             ]
-            for item in windows
+            for model_id, param_id, counts, sums in zip(
+                windows.model_id,
+                windows.param_id,
+                windows.counts.T.tolist(),
+                windows.sums.T.tolist(),
+                strict=True,
+            )
         },
         "totals": {f"{m}/{p}": [t.count, t.total] for (m, p), t in totals.items()},
         "raw": raw,

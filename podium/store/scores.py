@@ -287,9 +287,10 @@ class ScoreRepository:
             ScoreTotalRow.total,
             ScoreTotalRow.failed,
         ).where(ScoreTotalRow.competition_id == competition_id)
+        columns = fetch_columns(self.session.connection().execute(statement), 5)
         return {
             (model_id, param_id): ScoreTotals(int(count), float(total), int(failed))
-            for model_id, param_id, count, total, failed in self.session.execute(statement)
+            for model_id, param_id, count, total, failed in zip(*columns, strict=True)
         }
 
     # snapshots -----------------------------------------------------------------------------
