@@ -105,13 +105,7 @@ def aggregate(url: str, out: Path) -> dict[str, Any]:
                 *counts,
                 *sums,
             ]
-            for model_id, param_id, counts, sums in zip(
-                windows.model_id,
-                windows.param_id,
-                windows.counts.T.tolist(),
-                windows.sums.T.tolist(),
-                strict=True,
-            )
+            for model_id, param_id, counts, sums in windows.pairs()
         },
         "totals": {f"{m}/{p}": [t.count, t.total] for (m, p), t in totals.items()},
         "raw": raw,

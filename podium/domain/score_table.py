@@ -16,7 +16,7 @@ what a ranker without ``rank_columns`` receives. ``snapshots()`` are the stored 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -68,6 +68,16 @@ class WindowColumns:
     param_id: Sequence[str]
     counts: IntArray
     sums: FloatArray
+
+    def pairs(self) -> Iterator[tuple[str, str, list[int], list[float]]]:
+        """Each pair with its counts and its sums, one per window (``WINDOW_NAMES`` order)."""
+        return zip(
+            self.model_id,
+            self.param_id,
+            self.counts.T.tolist(),
+            self.sums.T.tolist(),
+            strict=True,
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -256,9 +256,6 @@ class ScoreRepository:
 
     def window_sums(self, competition_id: str, spec: WindowSpec, now_ms: int) -> list[WindowSums]:
         """``window_columns`` as one object per pair."""
-        columns = self.window_columns(competition_id, spec, now_ms)
-        counts = columns.counts.T.tolist()
-        totals = columns.sums.T.tolist()
         return [
             WindowSums(
                 model_id=model_id,
@@ -266,9 +263,9 @@ class ScoreRepository:
                 counts=dict(zip(WINDOW_NAMES, count, strict=True)),
                 totals=dict(zip(WINDOW_NAMES, total, strict=True)),
             )
-            for model_id, param_id, count, total in zip(
-                columns.model_id, columns.param_id, counts, totals, strict=True
-            )
+            for model_id, param_id, count, total in self.window_columns(
+                competition_id, spec, now_ms
+            ).pairs()
         ]
 
     def count_columns(self, competition_id: str) -> CountColumns:

@@ -178,14 +178,7 @@ def test_window_columns_sum_the_buckets_of_each_window(database: Database) -> No
         columns = ScoreRepository(session).window_columns(competition_id, spec, NOW)
         sums = ScoreRepository(session).window_sums(competition_id, spec, NOW)
     found = {
-        (model[2:], param): (counts, totals)
-        for model, param, counts, totals in zip(
-            columns.model_id,
-            columns.param_id,
-            columns.counts.T.tolist(),
-            columns.sums.T.tolist(),
-            strict=True,
-        )
+        (model[2:], param): (counts, totals) for model, param, counts, totals in columns.pairs()
     }
     expected: dict[tuple[str, str], tuple[list[int], list[float]]] = {}
     for model, param, hours, count, total in ROLLUPS:
