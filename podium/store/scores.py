@@ -31,16 +31,6 @@ from podium.store.tables import (
 
 
 @dataclass(frozen=True, slots=True)
-class WindowSums:
-    """Counts and sums of successful scores of one model on one param, per window."""
-
-    model_id: str
-    param_id: str
-    counts: dict[str, int]
-    totals: dict[str, float]
-
-
-@dataclass(frozen=True, slots=True)
 class ScoreTotals:
     count: int
     total: float
@@ -253,20 +243,6 @@ class ScoreRepository:
             counts=np.array(sums[0::2], dtype=np.int64).reshape(len(WINDOW_NAMES), -1),
             sums=np.array(sums[1::2], dtype=np.float64).reshape(len(WINDOW_NAMES), -1),
         )
-
-    def window_sums(self, competition_id: str, spec: WindowSpec, now_ms: int) -> list[WindowSums]:
-        """``window_columns`` as one object per pair."""
-        return [
-            WindowSums(
-                model_id=model_id,
-                param_id=param_id,
-                counts=dict(zip(WINDOW_NAMES, count, strict=True)),
-                totals=dict(zip(WINDOW_NAMES, total, strict=True)),
-            )
-            for model_id, param_id, count, total in self.window_columns(
-                competition_id, spec, now_ms
-            ).pairs()
-        ]
 
     def count_columns(self, competition_id: str) -> CountColumns:
         """How many predictions of each (model, param) pair were ever scored, as columns."""

@@ -292,13 +292,14 @@ def _window_sums(
     db: Database, competition_id: str, spec: WindowSpec, now_ms: int
 ) -> dict[tuple[str, str], tuple[object, ...]]:
     with db.read() as session:
+        columns = ScoreRepository(session).window_columns(competition_id, spec, now_ms)
         return {
-            (item.model_id, item.param_id): tuple(
+            (model_id, param_id): tuple(
                 value
-                for name in WINDOW_NAMES
-                for value in (item.counts[name], rounded(item.totals[name]))
+                for count, total in zip(counts, totals, strict=True)
+                for value in (count, rounded(total))
             )
-            for item in ScoreRepository(session).window_sums(competition_id, spec, now_ms)
+            for model_id, param_id, counts, totals in columns.pairs()
         }
 
 
