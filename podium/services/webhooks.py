@@ -152,7 +152,14 @@ def deliver_due(
     backoff_s: float,
     lease_ms: int = 60_000,
 ) -> DeliveryPass:
-    """Try every due delivery once; what became of them."""
+    """Try every due delivery once; what became of them.
+
+    A pass with nothing due only reads: a write would drop this process's read caches
+    (``ReadCache``) and, on SQLite, take the writer's lock, once a second in every API process.
+    """
+    with db.read() as session:
+        if not DeliveryRepository(session).any_due(now_ms=now_ms):
+            return DeliveryPass()
     with db.write() as session:
         claimed = [
             (delivery.id, delivery.attempts, webhook.url, webhook.secret, event_body(event))

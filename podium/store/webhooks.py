@@ -60,6 +60,20 @@ class DeliveryRepository:
             .on_conflict_do_nothing(index_elements=["webhook_id", "event_id"])
         )
 
+    def any_due(self, *, now_ms: int) -> bool:
+        """Whether some delivery is due (a read: an idle pass need not open a write)."""
+        return (
+            self.session.scalar(
+                select(WebhookDeliveryRow.id)
+                .where(
+                    WebhookDeliveryRow.status == "pending",
+                    WebhookDeliveryRow.next_attempt_at <= now_ms,
+                )
+                .limit(1)
+            )
+            is not None
+        )
+
     def claim_due(
         self, *, now_ms: int, limit: int, lease_ms: int
     ) -> list[tuple[WebhookDeliveryRow, WebhookRow, ChallengeEventRow]]:

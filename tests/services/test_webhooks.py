@@ -12,6 +12,7 @@ import pytest
 from podium.domain.challenge_events import EventDraft, EventType
 from podium.schemas.webhooks import WebhookCreate
 from podium.services import webhooks
+from podium.services.read_cache import ReadCache
 from podium.services.webhooks import backoff_ms, deliver_due, http_sender, sign, verify
 from podium.store.challenge_events import ChallengeEventRepository
 from podium.store.database import Database
@@ -115,6 +116,33 @@ def test_receiver_failing_twice_gets_the_event_on_the_third_try(
     assert headers["Podium-Event"] == "challenge_first_blood"
     assert verify(SECRET, body, headers["Podium-Signature"], now_s=now // 1000)
     assert not verify("wrong-secret-wrong", body, headers["Podium-Signature"], now_s=now // 1000)
+
+
+def test_an_idle_pass_only_reads_and_keeps_the_read_caches(
+    database: Database, receiver: Receiver
+) -> None:
+    """Nothing due: no write, so this process's ``ReadCache`` values stay (the job runs every
+    second in every API process)."""
+    cache: ReadCache[str, int] = ReadCache(database, max_age_ms=60_000)
+    cache.load("k", lambda: 1)
+    generation = database.write_generation
+    send = http_sender(5.0)
+    assert deliver_due(database, now_ms=T0, send=send, max_attempts=5, backoff_s=2) == (
+        webhooks.DeliveryPass()
+    )
+    assert database.write_generation == generation
+    assert cache.peek("k") == 1
+    webhooks.register_webhook(
+        database,
+        tenant_id="default",
+        spec=WebhookCreate(url=receiver.url, event_types=["challenge_first_blood"], secret=SECRET),
+        now_ms=T0,
+    )
+    store_event(database)
+    generation = database.write_generation
+    due = deliver_due(database, now_ms=T0, send=send, max_attempts=5, backoff_s=2)
+    assert due.retried == 1  # something due: claimed and recorded, in writes
+    assert database.write_generation != generation
 
 
 def test_gives_up_after_max_attempts_and_records_the_error(database: Database) -> None:
