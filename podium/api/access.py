@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -35,8 +36,11 @@ from podium.errors import (
 from podium.services import api_keys
 from podium.services.clock import Clock
 from podium.services.competitions import CompetitionScope, competition_scope
+from podium.services.read_cache import Runner, in_background
 from podium.settings import Settings
 from podium.store.database import Database
+
+log = logging.getLogger(__name__)
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -60,35 +64,78 @@ _CACHED_ONLY: ContextVar[bool] = ContextVar("podium_access_cached_only", default
 
 
 class TimedCache(Generic[K, V]):
-    """A small thread-safe map whose entries expire after ``ttl_s`` seconds."""
+    """A small thread-safe map whose entries expire after ``ttl_s`` seconds.
 
-    def __init__(self, ttl_s: float) -> None:
+    An entry asked for past half its time is returned and loaded again in the background (one
+    load at a time per key), so that under steady traffic none expires and no request waits
+    for the store; an entry nobody asked for in its second half expires as before.
+    """
+
+    def __init__(
+        self,
+        ttl_s: float,
+        *,
+        monotonic: Callable[[], float] = time.monotonic,
+        refresh_in: Runner = in_background,
+    ) -> None:
         self.ttl_s = ttl_s
+        self.monotonic = monotonic
+        self.refresh_in = refresh_in
         self._entries: dict[K, tuple[V, float]] = {}
+        self._refreshing: set[K] = set()
+        self._generation = 0  # changed by ``clear``: a load begun before it is not kept
         self._lock = threading.Lock()
 
     def get_or_load(self, key: K, load: Callable[[], V], *, keep_none: bool = True) -> V:
         """The value of ``key``, loaded when absent or expired (``NotCachedError`` instead
         while ``principal_for`` tries to answer from memory alone)."""
-        now = time.monotonic()
+        now = self.monotonic()
         with self._lock:
             found = self._entries.get(key)
-        if found is not None and now - found[1] <= self.ttl_s:
+            age = now - found[1] if found is not None else 0.0
+            refresh = (
+                found is not None
+                and self.ttl_s / 2 < age <= self.ttl_s
+                and key not in self._refreshing
+            )
+            if refresh:
+                self._refreshing.add(key)
+            generation = self._generation
+        if refresh:
+            self.refresh_in(lambda: self._refresh(key, load, keep_none, generation))
+        if found is not None and 0 <= age <= self.ttl_s:
             return found[0]
         if _CACHED_ONLY.get():
             raise NotCachedError
         value = load()
-        if value is None and not keep_none:
-            return value
-        with self._lock:
-            if len(self._entries) >= _CACHE_MAX:
-                self._entries.clear()
-            self._entries[key] = (value, now)
+        self._keep(key, value, now, keep_none, generation)
         return value
 
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+            self._generation += 1
+
+    def _keep(self, key: K, value: V, loaded_s: float, keep_none: bool, generation: int) -> None:
+        with self._lock:
+            if generation != self._generation:
+                return
+            if value is None and not keep_none:
+                self._entries.pop(key, None)
+                return
+            if len(self._entries) >= _CACHE_MAX and key not in self._entries:
+                self._entries.clear()
+            self._entries[key] = (value, loaded_s)
+
+    def _refresh(self, key: K, load: Callable[[], V], keep_none: bool, generation: int) -> None:
+        try:
+            started = self.monotonic()
+            self._keep(key, load(), started, keep_none, generation)
+        except Exception:  # the entry expires in its time; a request loads it then
+            log.warning("background reload of an access cache entry failed", exc_info=True)
+        finally:
+            with self._lock:
+                self._refreshing.discard(key)
 
 
 class WriteRateLimiter:

@@ -3,7 +3,8 @@
 ``GET /reports/leaderboard`` is polled by dashboards: most requests carry the ETag they already
 have and get a 304, the others want the same body. Per API process, ``LatestLeaderboards``
 keeps the latest board's version (``reports.latest_leaderboard_version``) in a ``ReadCache``
-(fresh for ``PODIUM_READ_CACHE_MS``, or until this process writes) and the body serialized
+(served for ``PODIUM_READ_CACHE_MS``, read again in the background past half of it, or
+dropped when this process writes) and the body serialized
 once per version, so that a warm request does no I/O at all: the route answers it on the event
 loop, and goes to the thread pool only to ``load`` a version or ``build`` a body.
 """
@@ -19,7 +20,7 @@ from typing import Any
 from podium.domain.leaderboard import OVERALL_CATEGORY
 from podium.domain.timestamps import from_ms
 from podium.services import reports
-from podium.services.read_cache import Missing, ReadCache
+from podium.services.read_cache import Missing, ReadCache, Runner, in_background
 from podium.store.database import Database
 
 BODY_CACHE_SIZE = 64
@@ -41,11 +42,16 @@ class LatestLeaderboard:
 
 class LatestLeaderboards:
     def __init__(
-        self, db: Database, *, max_age_ms: int, monotonic: Callable[[], float] = time.monotonic
+        self,
+        db: Database,
+        *,
+        max_age_ms: int,
+        monotonic: Callable[[], float] = time.monotonic,
+        refresh_in: Runner = in_background,
     ) -> None:
         self.db = db
         self._versions: ReadCache[tuple[str, str], LatestLeaderboard | None] = ReadCache(
-            db, max_age_ms=max_age_ms, monotonic=monotonic
+            db, max_age_ms=max_age_ms, monotonic=monotonic, refresh_in=refresh_in
         )
         self._bodies: dict[tuple[Any, ...], bytes] = {}
         self._lock = threading.Lock()

@@ -1,25 +1,53 @@
-"""Values the hot report reads keep in memory, with a bounded staleness.
+"""Values the hot report reads keep in memory, with a strict staleness bound.
 
-A value read from the store is reused until it is ``PODIUM_READ_CACHE_MS`` old or this process
-commits a write through the same ``Database`` (``Database.write_generation`` changes), whichever
-comes first: a change made through this process (its score worker, an API call) is seen at
-once, a change made by another process within the bound. ``peek`` never does I/O, so an async
-route can answer from memory and go to the thread pool only to ``load``.
+A value read from the store is served until it is ``PODIUM_READ_CACHE_MS`` old (counted from
+when its read began) or this process commits a write through the same ``Database``
+(``Database.write_generation`` changes), whichever comes first: a change made through this
+process (its score worker, an API call) is seen at once, a change made by another process within
+the bound. Past half the bound, a value still served is read again in the background
+(stale-while-revalidate, one read at a time per key), so that under steady load no request
+waits for a reload. ``peek`` never does I/O, so an async route can answer from memory and go to
+the thread pool only to ``load``.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable, Hashable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from enum import Enum
 from typing import Final, Generic, Literal, TypeVar
 
 from podium.store.database import Database
 
+log = logging.getLogger(__name__)
+
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
+
+Task = Callable[[], None]
+Runner = Callable[[Task], object]
+"""Runs a task soon, off the caller's thread (``in_background``; tests pass their own)."""
+
+BACKGROUND_THREADS = 2
+_background: ThreadPoolExecutor | None = None
+_background_lock = threading.Lock()
+
+
+def in_background(task: Task) -> None:
+    """Run ``task`` on the process's refresh threads: not the event loop, and not the request
+    thread pool, which a burst of requests may have filled."""
+    global _background
+    with _background_lock:
+        if _background is None:
+            _background = ThreadPoolExecutor(
+                BACKGROUND_THREADS, thread_name_prefix="podium-refresh"
+            )
+        runner = _background
+    runner.submit(task)
 
 
 class _Missing(Enum):
@@ -34,15 +62,18 @@ Missing = Literal[_Missing.MISSING]
 @dataclass(slots=True)
 class _Entry(Generic[V]):
     value: V
-    checked_s: float
+    read_at_s: float  # when the read of ``value`` began
     generation: int
+    read: Callable[[], V]
     refreshing: bool = False
 
 
 class ReadCache(Generic[K, V]):
-    """A map of values read from ``db``, each fresh for ``max_age_ms`` (0: never reused).
+    """A map of values read from ``db``, each served for ``max_age_ms`` (0: never reused) and
+    read again in the background past half of it.
 
-    Thread-safe: ``peek`` runs on the event loop, ``load`` in the thread pool.
+    Thread-safe: ``peek`` runs on the event loop, ``load`` in the thread pool, the refreshes on
+    ``refresh_in``.
     """
 
     def __init__(
@@ -52,46 +83,49 @@ class ReadCache(Generic[K, V]):
         max_age_ms: int,
         max_entries: int = 10_000,
         monotonic: Callable[[], float] = time.monotonic,
+        refresh_in: Runner = in_background,
     ) -> None:
         self.db = db
         self.max_age_s = max_age_ms / 1000
         self.max_entries = max_entries
         self.monotonic = monotonic
+        self.refresh_in = refresh_in
         self._entries: dict[K, _Entry[V]] = {}
         self._lock = threading.Lock()
 
     def peek(self, key: K) -> V | Missing:
-        """The value of ``key`` if fresh, else ``MISSING``, without I/O.
+        """The value of ``key`` if read less than the bound ago, else ``MISSING``, without I/O.
 
-        When the value only aged out, the first caller gets ``MISSING`` (and reloads it) while
-        the others keep the value until that reload is done or the value is twice the bound
-        old: one query per key and bound under load, not one per request.
+        Past half the bound the value is served and read again in the background (once: the
+        other callers meanwhile get the value as it is, never past the bound).
         """
         entry = self._entries.get(key)
         if entry is None or entry.generation != self.db.write_generation:
             return MISSING
-        age = self.monotonic() - entry.checked_s
-        if 0 <= age <= self.max_age_s:
-            return entry.value
-        with self._lock:
-            if entry.refreshing and 0 <= age <= 2 * self.max_age_s:
-                return entry.value
-            entry.refreshing = True
-        return MISSING
+        age = self.monotonic() - entry.read_at_s
+        if not 0 <= age <= self.max_age_s:
+            return MISSING
+        if age > self.max_age_s / 2 and not entry.refreshing:
+            with self._lock:
+                start, entry.refreshing = not entry.refreshing, True
+            if start:
+                self.refresh_in(lambda: self._refresh(key, entry))
+        return entry.value
 
     def load(self, key: K, read: Callable[[], V]) -> V:
         """``read()`` the value of ``key`` from the store and keep it."""
         generation = self.db.write_generation  # before reading: a write meanwhile shows later
-        try:
-            value = read()
-        except BaseException:
-            entry = self._entries.get(key)
-            if entry is not None:
-                entry.refreshing = False
-            raise
+        started = self.monotonic()
+        value = read()
         if self.max_age_s > 0:
             with self._lock:
                 if len(self._entries) >= self.max_entries and key not in self._entries:
                     self._entries.clear()
-                self._entries[key] = _Entry(value, self.monotonic(), generation)
+                self._entries[key] = _Entry(value, started, generation, read)
         return value
+
+    def _refresh(self, key: K, entry: _Entry[V]) -> None:
+        try:
+            self.load(key, entry.read)
+        except Exception:  # the entry stays marked: past the bound a request reads it again
+            log.warning("background refresh of %r failed", key, exc_info=True)

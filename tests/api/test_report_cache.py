@@ -15,25 +15,17 @@ from podium.services import ingest
 from podium.services.latest_leaderboards import LatestLeaderboards
 from podium.services.worker import run_exclusive_score_cycle
 from podium.store.database import Database
-from tests.conftest import T0, FakeClock
+from tests.conftest import T0, FakeClock, Monotonic, Refreshes
 
 HOUR_MS = 3_600_000
 MAX_AGE_MS = 1_000
 
 
-class Monotonic:
-    def __init__(self) -> None:
-        self.now_s = 100.0
-
-    def __call__(self) -> float:
-        return self.now_s
-
-
 @pytest.fixture
-def monotonic(app: FastAPI, database: Database) -> Monotonic:
+def monotonic(app: FastAPI, database: Database, refreshes: Refreshes) -> Monotonic:
     clock = Monotonic()
     app.state.latest_leaderboards = LatestLeaderboards(
-        database, max_age_ms=MAX_AGE_MS, monotonic=clock
+        database, max_age_ms=MAX_AGE_MS, monotonic=clock, refresh_in=refreshes
     )
     return clock
 
@@ -76,6 +68,30 @@ def test_a_new_board_of_another_process_is_seen_within_the_bound(
     assert fresh.status_code == 200
     assert fresh.headers["etag"] == f'"{report.leaderboard_id}"'
     assert fresh.json()[0]["leaderboard_id"] == report.leaderboard_id
+
+
+@pytest.mark.usefixtures("scored")
+def test_past_half_the_bound_a_new_board_is_read_in_the_background(
+    client: TestClient,
+    monotonic: Monotonic,
+    refreshes: Refreshes,
+    other_process: Database,
+    clock: FakeClock,
+) -> None:
+    etag = client.get("/reports/leaderboard").headers["etag"]
+    clock.advance(3600)
+    report = run_exclusive_score_cycle(
+        other_process, competition_id="c1", now_ms=clock(), batch_size=1_000
+    )
+    monotonic.now_s += 0.6 * MAX_AGE_MS / 1000
+    # Answered from memory at once; the version is read again off the request.
+    assert client.get("/reports/leaderboard", headers={"If-None-Match": etag}).status_code == 304
+    assert len(refreshes.tasks) == 1
+    refreshes.run()
+    fresh = client.get("/reports/leaderboard", headers={"If-None-Match": etag})
+    assert fresh.status_code == 200
+    assert fresh.headers["etag"] == f'"{report.leaderboard_id}"'
+    assert refreshes.tasks == []
 
 
 @pytest.mark.usefixtures("scored")
