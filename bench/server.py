@@ -19,7 +19,7 @@ import httpx
 import uvicorn
 
 from podium.api.app import create_app
-from podium.cli.serving import freeze_startup_objects
+from podium.cli.serving import WORKER_PING_TIMEOUT_S, freeze_startup_objects
 from podium.settings import Settings
 from podium.store.database import Database
 
@@ -84,6 +84,7 @@ def main(url: str, port: int) -> None:
             "podium.cli.serving:api_process_app",
             factory=True,
             workers=settings.api_workers,
+            timeout_worker_healthcheck=WORKER_PING_TIMEOUT_S,
             host="127.0.0.1",
             port=port,
             log_level="warning",

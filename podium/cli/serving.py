@@ -33,6 +33,10 @@ from podium.settings import Settings
 from podium.store.database import Database
 
 GRACEFUL_SHUTDOWN_S = 10
+# With PODIUM_API_WORKERS > 1, uvicorn kills a worker that does not answer its parent's ping in
+# time, starting ones included (5 s by default): on a loaded machine, importing Podium takes
+# longer, and the workers were killed and restarted without end.
+WORKER_PING_TIMEOUT_S = 60
 
 
 def freeze_startup_objects() -> None:
@@ -85,6 +89,7 @@ def _serve_processes(settings: Settings, jobs: list[BackgroundJob]) -> None:
             f"{__name__}:{api_process_app.__name__}",
             factory=True,
             workers=settings.api_workers,
+            timeout_worker_healthcheck=WORKER_PING_TIMEOUT_S,
             host=settings.host,
             port=settings.port,
             log_config=None,
