@@ -12,6 +12,8 @@ import statistics
 import subprocess
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import httpx
@@ -98,14 +100,25 @@ def load(url: str, seconds: float, connections: int, headers: dict[str, str]) ->
     return httpx_load(url, seconds, connections, headers)
 
 
-def reads(run: Run) -> list[Figure]:
+@dataclass(frozen=True, slots=True)
+class Reports:
+    """The report URLs of a running API server, checked to answer correctly."""
+
+    base: str
+    leaderboard: str
+    etag: str  # the leaderboard's, for If-None-Match
+    history: str  # /reports/models/global over the last day
+
+
+@contextmanager
+def served_reports(run: Run) -> Iterator[Reports]:
+    """An API server (``PODIUM_API_WORKERS`` processes) on the store with the long history and a
+    leaderboard built from it; its report routes are checked before they are yielded."""
     size = run.scale.history_high
     url, _ = history_store(run, size)
     if not run.shared.get(f"cycled{size}"):
         probe("cycle", url)  # a persisted leaderboard and snapshots to read
         run.shared[f"cycled{size}"] = True
-    figures = []
-    generator = "wrk" if shutil.which("wrk") else "httpx"
     with api_server(url) as base:
         leaderboard = f"{base}/reports/leaderboard?competition={COMPETITION}"
         first = httpx.get(leaderboard)
@@ -122,15 +135,22 @@ def reads(run: Run) -> list[Figure]:
         points = httpx.get(history)
         check(points.status_code == 200, f"models/global answered {points.status_code}")
         check(len(points.json()) >= run.scale.models, f"{len(points.json())} score points")
+        yield Reports(base, leaderboard, etag or "", history)
+
+
+def reads(run: Run) -> list[Figure]:
+    figures = []
+    generator = "wrk" if shutil.which("wrk") else "httpx"
+    with served_reports(run) as served:
         targets = (
-            ("GET /healthz (the stack's own ceiling)", f"{base}/healthz", {}),
-            ("GET /reports/leaderboard", leaderboard, {}),
+            ("GET /healthz (the stack's own ceiling)", f"{served.base}/healthz", {}),
+            ("GET /reports/leaderboard", served.leaderboard, {}),
             (
                 "GET /reports/leaderboard (If-None-Match → 304)",
-                leaderboard,
-                {"If-None-Match": etag},
+                served.leaderboard,
+                {"If-None-Match": served.etag},
             ),
-            ("GET /reports/models/global", history, {}),
+            ("GET /reports/models/global", served.history, {}),
         )
         for name, target, headers in targets:
             loads = [

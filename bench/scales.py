@@ -17,6 +17,8 @@ class Scale:
     history_high: int  # ...and the long one; the cycle's cost ratio between the two is the headline
     load_seconds: float  # duration of each read load run (scenario 4)
     load_connections: int
+    paced_rate: int  # requests per second of the paced read load (scenario 4, reads-paced)
+    paced_seconds: float
     attempts: int  # challenge attempts POSTed per mode (scenario 5)
 
 
@@ -32,6 +34,8 @@ SCALES = {
         history_high=100_000,
         load_seconds=1.0,
         load_connections=8,
+        paced_rate=1_000,
+        paced_seconds=5.0,
         attempts=500,
     ),
     "medium": Scale(
@@ -45,6 +49,8 @@ SCALES = {
         history_high=1_000_000,
         load_seconds=10.0,
         load_connections=16,
+        paced_rate=3_000,
+        paced_seconds=20.0,
         attempts=2_000,
     ),
     "large": Scale(
@@ -58,6 +64,8 @@ SCALES = {
         history_high=10_000_000,
         load_seconds=10.0,
         load_connections=16,
+        paced_rate=3_000,
+        paced_seconds=20.0,
         attempts=2_000,
     ),
 }

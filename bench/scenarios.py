@@ -11,6 +11,7 @@ from bench import attempts
 from bench.aggregation import aggregation
 from bench.cycle import score_cycle
 from bench.ingest_http import ingest
+from bench.paced import reads_paced
 from bench.reads import reads
 from bench.run import Scenario
 
@@ -19,5 +20,6 @@ SCENARIOS: dict[str, Scenario] = {
     "cycle": score_cycle,  # 2 and 6: score cycle, short vs long history; worker peak RSS
     "aggregation": aggregation,  # 3 and 6: windowed aggregation vs DuckDB; worker peak RSS
     "reads": reads,  # 4: report endpoints under load
+    "reads-paced": reads_paced,  # 4: the leaderboard's tail at a fixed request rate
     "attempts": attempts.scenario,  # 5: challenge attempts, in-process vs sandboxed plugin
 }

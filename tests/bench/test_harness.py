@@ -32,6 +32,8 @@ def tiny(monkeypatch: pytest.MonkeyPatch) -> None:
             history_high=20_000,
             load_seconds=1.0,
             load_connections=2,
+            paced_rate=200,
+            paced_seconds=1.0,
         ),
     )
 
@@ -43,14 +45,23 @@ def test_small_scale_check_run_measures_correct_results(tmp_path: Path) -> None:
     # Scenario 5 (challenge attempts) starts three API servers and a scorer pool: half a
     # minute even with tiny counts, so the suite leaves it out; it checks its own results
     # (every attempt stored once and scored) in `python -m bench --scenario attempts --check`.
-    quick = [f"--scenario={name}" for name in ("ingest", "cycle", "aggregation", "reads")]
+    quick = [
+        f"--scenario={name}" for name in ("ingest", "cycle", "aggregation", "reads", "reads-paced")
+    ]
     status = harness.main(
         ["--scale", "small", "--check", *quick, "--workdir", str(tmp_path), "--json", str(out)]
     )
     assert status == 0
     figures = json.loads(out.read_text())["figures"]
     scenarios = {figure["scenario"] for figure in figures}
-    assert scenarios == {"1 ingest", "2 cycle", "3 aggregation", "4 reads", "6 memory"}
+    assert scenarios == {
+        "1 ingest",
+        "2 cycle",
+        "3 aggregation",
+        "4 reads",
+        "4 reads paced",
+        "6 memory",
+    }
     assert all(figure["median"] > 0 for figure in figures)
     names = {figure["name"] for figure in figures}
     assert "cycle time ratio 20,000 / 2,000 history" in names
