@@ -24,6 +24,7 @@ from podium.services.read_cache import Missing, ReadCache, Runner, in_background
 from podium.store.database import Database
 
 BODY_CACHE_SIZE = 64
+BUILDERS_MAX = 1_024
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +55,7 @@ class LatestLeaderboards:
             db, max_age_ms=max_age_ms, monotonic=monotonic, refresh_in=refresh_in
         )
         self._bodies: dict[tuple[Any, ...], bytes] = {}
+        self._builders: dict[tuple[str, str], threading.Lock] = {}
         self._lock = threading.Lock()
 
     def peek(
@@ -85,7 +87,23 @@ class LatestLeaderboards:
         self, competition_id: str, category: str = OVERALL_CATEGORY
     ) -> tuple[LatestLeaderboard | None, bytes]:
         """The latest board and its serialized entries (entries, rank changes, roster) read
-        now; the body is kept for the board's key when the store did not change meanwhile."""
+        now; the body is kept for the board's key when the store did not change meanwhile.
+
+        One build at a time per category: when a new board comes, the requests that find no
+        body wait for the first one's rather than each reading and serializing it again (the
+        tail after every score cycle).
+        """
+        with self._lock:
+            if len(self._builders) > BUILDERS_MAX:  # categories named by clients, say
+                self._builders.clear()
+            builder = self._builders.setdefault((competition_id, category), threading.Lock())
+        with builder:
+            known = self.peek(competition_id, category)
+            if isinstance(known, LatestLeaderboard) and (body := self.body(known)) is not None:
+                return known, body  # built while this request waited
+            return self._build(competition_id, category)
+
+    def _build(self, competition_id: str, category: str) -> tuple[LatestLeaderboard | None, bytes]:
         board, body, key = reports.latest_leaderboard_json(
             self.db, competition_id=competition_id, category=category
         )

@@ -4,14 +4,16 @@ changes made through the process are seen at once, changes made by another proce
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from podium.schemas.roster import ModelIn
-from podium.services import ingest
+from podium.services import ingest, reports
 from podium.services.latest_leaderboards import LatestLeaderboards
 from podium.services.worker import run_exclusive_score_cycle
 from podium.store.database import Database
@@ -92,6 +94,37 @@ def test_past_half_the_bound_a_new_board_is_read_in_the_background(
     assert fresh.status_code == 200
     assert fresh.headers["etag"] == f'"{report.leaderboard_id}"'
     assert refreshes.tasks == []
+
+
+@pytest.mark.usefixtures("scored")
+def test_requests_finding_no_body_wait_for_one_build(
+    app: FastAPI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    boards = app.state.latest_leaderboards
+    latest = boards.load("c1")
+    building = threading.Event()
+    release = threading.Event()
+    builds = []
+    real = reports.latest_leaderboard_json
+
+    def slow(*args: Any, **kwargs: Any) -> Any:
+        builds.append(1)
+        building.set()
+        release.wait(10)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(reports, "latest_leaderboard_json", slow)
+    results: list[Any] = []
+    threads = [threading.Thread(target=lambda: results.append(boards.build("c1"))) for _ in "ab"]
+    threads[0].start()
+    assert building.wait(10)
+    threads[1].start()  # finds no body: waits for the first build (or comes after it)
+    release.set()
+    for thread in threads:
+        thread.join(10)
+    assert len(builds) == 1
+    assert [board for board, _ in results] == [latest, latest]
+    assert results[0][1] == results[1][1]
 
 
 @pytest.mark.usefixtures("scored")
