@@ -3,10 +3,23 @@ asked for past half its time is loaded again in the background, so none expires 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import pytest
 
 from podium.api.access import _CACHED_ONLY, NotCachedError, TimedCache
 from tests.conftest import Monotonic, Refreshes
+
+
+@contextmanager
+def cached_only() -> Iterator[None]:
+    """As ``principal_for`` on the event loop: a lookup that would wait for the store raises."""
+    token = _CACHED_ONLY.set(True)
+    try:
+        yield
+    finally:
+        _CACHED_ONLY.reset(token)
 
 
 def cache(monotonic: Monotonic, refreshes: Refreshes) -> TimedCache[str, int | None]:
@@ -28,11 +41,8 @@ def test_past_half_its_time_an_entry_is_returned_and_loaded_again_off_the_reques
     assert len(refreshes.tasks) == 1  # one load at a time per key
     refreshes.run()
     monotonic.now_s += 1.0  # past the first entry's time, within the reloaded one's
-    token = _CACHED_ONLY.set(True)  # as on the event loop: no request may wait for the store
-    try:
+    with cached_only():  # no request waits for the store
         assert values.get_or_load("k", lambda: next(loads)) == 2
-    finally:
-        _CACHED_ONLY.reset(token)
 
 
 def test_an_entry_nobody_asks_for_expires_and_is_loaded_by_the_request(
@@ -41,12 +51,8 @@ def test_an_entry_nobody_asks_for_expires_and_is_loaded_by_the_request(
     values = cache(monotonic, refreshes)
     values.get_or_load("k", lambda: 1)
     monotonic.now_s += 2.001
-    token = _CACHED_ONLY.set(True)
-    try:
-        with pytest.raises(NotCachedError):
-            values.get_or_load("k", lambda: 2)
-    finally:
-        _CACHED_ONLY.reset(token)
+    with cached_only(), pytest.raises(NotCachedError):
+        values.get_or_load("k", lambda: 2)
     assert values.get_or_load("k", lambda: 2) == 2
     assert refreshes.tasks == []
 
