@@ -115,7 +115,10 @@ def paced_load(
     headers: dict[str, str],
 ) -> PacedLoad:
     """``rate × seconds`` GETs of ``url`` sent at ``rate`` per second over ``connections``."""
-    return asyncio.run(_paced(url, rate, seconds, connections, headers))
+    # A server that stops answering fails the run rather than hanging it.
+    return asyncio.run(
+        asyncio.wait_for(_paced(url, rate, seconds, connections, headers), 20 * seconds + 60)
+    )
 
 
 def reads_paced(run: Run) -> list[Figure]:

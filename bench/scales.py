@@ -34,7 +34,7 @@ SCALES = {
         history_high=100_000,
         load_seconds=1.0,
         load_connections=8,
-        paced_rate=500,
+        paced_rate=250,
         paced_seconds=5.0,
         attempts=500,
     ),
