@@ -18,6 +18,7 @@ class Scale:
     load_seconds: float  # duration of each read load run (scenario 4)
     load_connections: int
     attempts: int  # challenge attempts POSTed per mode (scenario 5)
+    ingest_clients: int = 1  # client connections posting batches at once (scenario 1)
 
 
 SCALES = {
