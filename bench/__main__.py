@@ -56,7 +56,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--json", type=Path, help="also write every figure and sample here")
     options = parser.parse_args(argv)
     scale = SCALES[options.scale]
-    batch = options.ingest_batch or scale.ingest_batch
+    batch = scale.ingest_batch if options.ingest_batch is None else options.ingest_batch
     if not 1 <= batch <= MAX_INGEST_BATCH:
         parser.error(f"--ingest-batch must be between 1 and {MAX_INGEST_BATCH:,}")
     if not 1 <= options.ingest_clients <= -(-scale.ingest_rows // batch):
@@ -69,11 +69,10 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
 
 def chosen_scale(options: argparse.Namespace) -> Scale:
     """The scale named by ``--scale``, with what the ingest options change in it."""
-    return dataclasses.replace(
-        SCALES[options.scale],
-        ingest_batch=options.ingest_batch or SCALES[options.scale].ingest_batch,
-        ingest_clients=options.ingest_clients,
-    )
+    scale = SCALES[options.scale]
+    if options.ingest_batch is not None:
+        scale = dataclasses.replace(scale, ingest_batch=options.ingest_batch)
+    return dataclasses.replace(scale, ingest_clients=options.ingest_clients)
 
 
 def machine() -> dict[str, str]:

@@ -157,6 +157,10 @@ def ingest(run: Run) -> list[Figure]:
             for _ in range(scale.ingest_clients)
         ]
         pool = stack.enter_context(ThreadPoolExecutor(max_workers=len(clients)))
+        api_processes = Settings(database_url=url).api_workers
+        if api_processes > 1:  # uvicorn's parent, and the API processes it started
+            found = len(api_cpu(base)) - 1
+            check(found >= api_processes, f"{found} API processes of {api_processes} counted")
         # Each connection opened, and its API process's first request (its database
         # connection, its caches) made, before the clock starts: one row each.
         warm_up = _rows(run, len(clients), int(time.time() * 1000), "warm-")
@@ -173,7 +177,7 @@ def ingest(run: Run) -> list[Figure]:
     )
     check(count == sent, f"{count} predictions in the store, {sent} sent")
     check(distinct == count, f"{count - distinct} prediction ids stored twice")
-    return _figures(run, measured, api_processes=Settings(database_url=url).api_workers)
+    return _figures(run, measured, api_processes=api_processes)
 
 
 def _figures(run: Run, measured: list[_Measured], *, api_processes: int) -> list[Figure]:
