@@ -8,7 +8,9 @@ waited on.
 
 from __future__ import annotations
 
+import statistics
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, nullcontext
 from dataclasses import dataclass
@@ -98,7 +100,9 @@ class _Measured:
     """One run of the scenario: rows/s, the CPU seconds each API process used, the PostgreSQL
     server's (``None`` on SQLite) and what its backends waited on."""
 
+    seconds: float
     rows_per_s: float
+    client_cpu: float  # this process's: the client connections' threads, the sampler's
     api_cpu: dict[int, float]
     database_cpu: float | None
     waits: Waits | None
@@ -114,16 +118,20 @@ def _measure(
     """Each client posts its share at once with the others; ``rows`` in all."""
     sampler = None if url.startswith("sqlite") else WaitSampler(url)
     started = time.perf_counter()
+    client_started = time.process_time()
     api_started = api_cpu(base)
     database_started = _database_cpu(url)
     with sampler or nullcontext():
         posts = [pool.submit(_post, client, share) for client, share in shares.items()]
         stored = sum(post.result() for post in posts)
     elapsed = time.perf_counter() - started
+    client_cpu = time.process_time() - client_started
     check(stored == rows, f"{stored} rows stored of {rows} sent")
     database_ended = _database_cpu(url)
     return _Measured(
+        elapsed,
         rows / elapsed,
+        client_cpu,
         cpu_used_by_process(api_started, api_cpu(base)),
         None
         if database_started is None or database_ended is None
@@ -132,14 +140,29 @@ def _measure(
     )
 
 
-def _shares_of_cpu(used: dict[int, float]) -> str:
-    """How the API processes' CPU time was shared between them, largest first: uneven when
-    the kernel gave one process more of the client connections."""
+def _busy(measured: list[_Measured], cpu: Callable[[_Measured], float]) -> float:
+    """The median share of the wall time a process, or a group of them, was on a CPU (2.0:
+    two cores all the time)."""
+    return statistics.median(cpu(item) / item.seconds for item in measured)
+
+
+def _api_note(measured: list[_Measured]) -> str:
+    """How busy the API processes were, the busiest of them (one core at most: the GIL), and
+    how their CPU time was shared, largest first: uneven when the kernel gave one process
+    more of the client connections."""
+    used: dict[int, float] = {}
+    for item in measured:
+        for pid, seconds in item.api_cpu.items():
+            used[pid] = used.get(pid, 0.0) + seconds
     total = sum(used.values())
     shares = sorted(
         (seconds / total for seconds in used.values() if seconds > 0.01 * total), reverse=True
     )
-    return "API processes' shares of their CPU: " + ", ".join(f"{share:.0%}" for share in shares)
+    return (
+        f"busy {_busy(measured, lambda item: sum(item.api_cpu.values())):.2f} cores, the "
+        f"busiest process {_busy(measured, lambda item: max(item.api_cpu.values())):.0%} "
+        "of the time; shares of their CPU: " + ", ".join(f"{share:.0%}" for share in shares)
+    )
 
 
 def ingest(run: Run) -> list[Figure]:
@@ -183,10 +206,6 @@ def ingest(run: Run) -> list[Figure]:
 def _figures(run: Run, measured: list[_Measured], *, api_processes: int) -> list[Figure]:
     scale = run.scale
     setup = f"{scale.ingest_clients} client connection(s), {api_processes} API process(es)"
-    api_used: dict[int, float] = {}
-    for item in measured:
-        for pid, seconds in item.api_cpu.items():
-            api_used[pid] = api_used.get(pid, 0.0) + seconds
     per_10k = 1e4 / scale.ingest_rows
     figures = [
         run.figure(
@@ -194,7 +213,8 @@ def _figures(run: Run, measured: list[_Measured], *, api_processes: int) -> list
             f"HTTP bulk ingest, {scale.ingest_rows:,} rows in batches of {scale.ingest_batch:,}",
             "rows/s",
             [item.rows_per_s for item in measured],
-            setup,
+            f"{setup}; the client process busy "
+            f"{_busy(measured, lambda item: item.client_cpu):.2f} cores",
         ),
         # CPU time is less sensitive than rows/s to what else runs on the machine. The API
         # processes': HTTP, parsing, checks, and on SQLite the database's work too.
@@ -203,17 +223,18 @@ def _figures(run: Run, measured: list[_Measured], *, api_processes: int) -> list
             "CPU of the API processes per 10k rows",
             "ms",
             [sum(item.api_cpu.values()) * 1e3 * per_10k for item in measured],
-            _shares_of_cpu(api_used),
+            _api_note(measured),
         ),
     ]
-    database = [item.database_cpu for item in measured if item.database_cpu is not None]
+    database = [item for item in measured if item.database_cpu is not None]
     if database:
         figures.append(
             run.figure(
                 "1 ingest",
                 "CPU of the PostgreSQL server processes per 10k rows",
                 "ms",
-                [seconds * 1e3 * per_10k for seconds in database],
+                [(item.database_cpu or 0.0) * 1e3 * per_10k for item in database],
+                f"busy {_busy(database, lambda item: item.database_cpu or 0.0):.2f} cores",
             )
         )
     waits = [item.waits for item in measured if item.waits is not None]

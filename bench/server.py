@@ -24,6 +24,7 @@ from podium.settings import Settings
 from podium.store.database import Database
 
 MAX_INGEST_BATCH = 100_000  # the API processes' PODIUM_INGEST_MAX_ROWS
+START_S = 300  # how long the API processes may take to start and settle
 _PROCESSES: dict[str, subprocess.Popen[bytes]] = {}
 
 
@@ -98,8 +99,10 @@ def api_server(url: str) -> Iterator[str]:
     base = f"http://127.0.0.1:{port}"
     _PROCESSES[base] = process
     try:
-        # Several API processes each import Podium, slowly on a loaded machine.
-        deadline = time.monotonic() + 120
+        # uvicorn's processes listen once one of them has imported Podium and built its app:
+        # with PODIUM_API_WORKERS=2, three imports at once, which took more than two minutes
+        # at a load average of 8 on 2 cores.
+        deadline = time.monotonic() + START_S
         while True:
             try:
                 if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
