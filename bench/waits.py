@@ -38,12 +38,17 @@ class Waits:
         self.events.update(other.events)
 
     def commonest(self, count: int = 3) -> str:
-        """The commonest states of the active backends, as shares of their sightings."""
+        """The commonest states of the active backends, as shares of their sightings, and
+        every lock they waited for (``Lock:extend``: a relation's extension), as counts."""
         seen = sum(self.events.values())
-        return ", ".join(
+        found = ", ".join(
             f"{event} {seen_times / seen:.0%}"
             for event, seen_times in self.events.most_common(count)
         )
+        locks = sorted(event for event in self.events if event.startswith("Lock:"))
+        if locks:
+            found += "; locks: " + ", ".join(f"{event} ×{self.events[event]}" for event in locks)
+        return found
 
 
 class WaitSampler:

@@ -13,6 +13,7 @@ import pytest
 from bench import __main__ as harness
 from bench.ingest_http import _shares
 from bench.scales import SCALES
+from bench.waits import Waits
 
 
 @pytest.fixture
@@ -101,3 +102,17 @@ def test_several_api_processes_are_all_counted_on_postgresql(
     waits = by_name["PostgreSQL: samples with a backend waiting for a lock"]
     assert len(waits["samples"]) == 2
     assert "samples of pg_stat_activity; active backends:" in waits["note"]
+
+
+def test_the_waits_name_the_commonest_states_and_every_lock() -> None:
+    waits = Waits(samples=4, locked_samples=1)
+    waits.events.update(["CPU"] * 6 + ["LWLock:WALWrite"] * 3 + ["Lock:extend"])
+    other = Waits(samples=1)
+    other.events.update(["CPU", "Lock:transactionid"])
+    waits.add(other)
+    assert (waits.samples, waits.locked_samples) == (5, 1)
+    assert waits.locked_share == 0.2
+    assert waits.commonest(2) == (
+        "CPU 58%, LWLock:WALWrite 25%; locks: Lock:extend ×1, Lock:transactionid ×1"
+    )
+    assert Waits().commonest() == ""
