@@ -19,7 +19,7 @@ import httpx
 import uvicorn
 
 from podium.api.app import create_app
-from podium.cli.serving import freeze_startup_objects
+from podium.cli.serving import API_PROCESS_HEALTHCHECK_S, freeze_startup_objects
 from podium.settings import Settings
 from podium.store.database import Database
 
@@ -100,8 +100,8 @@ def api_server(url: str) -> Iterator[str]:
     _PROCESSES[base] = process
     try:
         # uvicorn's processes listen once one of them has imported Podium and built its app:
-        # with PODIUM_API_WORKERS=2, three imports at once, which took more than two minutes
-        # at a load average of 8 on 2 cores.
+        # with PODIUM_API_WORKERS=2, three imports at once, about 40 s at a load average of 8
+        # on 2 cores.
         deadline = time.monotonic() + START_S
         while True:
             try:
@@ -153,6 +153,7 @@ def main(url: str, port: int) -> None:
             port=port,
             log_level="warning",
             access_log=False,
+            timeout_worker_healthcheck=API_PROCESS_HEALTHCHECK_S,  # as `podium serve`
         )
         return
     database = Database(settings.database_url)

@@ -33,6 +33,12 @@ from podium.settings import Settings
 from podium.store.database import Database
 
 GRACEFUL_SHUTDOWN_S = 10
+# How long uvicorn's process manager waits for an API process to answer its health ping before
+# it kills and replaces the process (uvicorn's default: 5 s). A new process answers only once
+# it has re-imported the command's module (spawn), which is all of Podium: on a loaded machine
+# that took longer than 5 s, and the manager replaced every process before it could serve,
+# for as long as the load lasted.
+API_PROCESS_HEALTHCHECK_S = 60
 
 
 def freeze_startup_objects() -> None:
@@ -89,6 +95,7 @@ def _serve_processes(settings: Settings, jobs: list[BackgroundJob]) -> None:
             port=settings.port,
             log_config=None,
             timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
+            timeout_worker_healthcheck=API_PROCESS_HEALTHCHECK_S,
         )
     finally:
         for job in reversed(jobs):
