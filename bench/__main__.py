@@ -2,11 +2,13 @@
 
 python -m bench --scale small --check                # seconds; what CI runs
 python -m bench --scale medium --backend both --repeat 3 --json bench-medium.json
+PODIUM_API_WORKERS=2 python -m bench --scale medium --scenario ingest --ingest-clients 4
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import platform
@@ -18,8 +20,9 @@ from pathlib import Path
 
 from bench.backends import BACKENDS
 from bench.run import CheckError, Figure, Run
-from bench.scales import SCALES
+from bench.scales import SCALES, Scale
 from bench.scenarios import SCENARIOS
+from bench.server import MAX_INGEST_BATCH
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
@@ -36,9 +39,40 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         choices=sorted(SCENARIOS),
         help="only these scenarios (repeatable); default: all",
     )
+    parser.add_argument(
+        "--ingest-clients",
+        type=int,
+        default=1,
+        metavar="N",
+        help="ingest: client connections posting at once, each its own share of the batches",
+    )
+    parser.add_argument(
+        "--ingest-batch",
+        type=int,
+        metavar="ROWS",
+        help="ingest: rows per request (default: the scale's)",
+    )
     parser.add_argument("--workdir", type=Path, help="where SQLite files go (default: a temp dir)")
     parser.add_argument("--json", type=Path, help="also write every figure and sample here")
-    return parser.parse_args(argv)
+    options = parser.parse_args(argv)
+    scale = SCALES[options.scale]
+    batch = scale.ingest_batch if options.ingest_batch is None else options.ingest_batch
+    if not 1 <= batch <= MAX_INGEST_BATCH:
+        parser.error(f"--ingest-batch must be between 1 and {MAX_INGEST_BATCH:,}")
+    if not 1 <= options.ingest_clients <= -(-scale.ingest_rows // batch):
+        parser.error(
+            f"--ingest-clients must be between 1 and the number of batches "
+            f"({scale.ingest_rows:,} rows in batches of {batch:,})"
+        )
+    return options
+
+
+def chosen_scale(options: argparse.Namespace) -> Scale:
+    """The scale named by ``--scale``, with what the ingest options change in it."""
+    scale = SCALES[options.scale]
+    if options.ingest_batch is not None:
+        scale = dataclasses.replace(scale, ingest_batch=options.ingest_batch)
+    return dataclasses.replace(scale, ingest_clients=options.ingest_clients)
 
 
 def machine() -> dict[str, str]:
@@ -69,7 +103,7 @@ def show(figures: list[Figure]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     options = parse(argv)
-    scale = SCALES[options.scale]
+    scale = chosen_scale(options)
     backends = BACKENDS if options.backend == "both" else (options.backend,)
     names = options.scenario or list(SCENARIOS)
     info = machine()
@@ -104,6 +138,8 @@ def main(argv: list[str] | None = None) -> int:
                 {
                     "scale": scale.name,
                     "repeat": options.repeat,
+                    "ingest_clients": scale.ingest_clients,
+                    "ingest_batch": scale.ingest_batch,
                     "machine": info,
                     "figures": [
                         {

@@ -20,6 +20,7 @@ class Scale:
     paced_rate: int  # requests per second of the paced read load (scenario 4, reads-paced)
     paced_seconds: float
     attempts: int  # challenge attempts POSTed per mode (scenario 5)
+    ingest_clients: int = 1  # client connections posting batches at once (scenario 1)
 
 
 SCALES = {

@@ -33,10 +33,12 @@ from podium.settings import Settings
 from podium.store.database import Database
 
 GRACEFUL_SHUTDOWN_S = 10
-# With PODIUM_API_WORKERS > 1, uvicorn kills a worker that does not answer its parent's ping in
-# time, starting ones included (5 s by default): on a loaded machine, importing Podium takes
-# longer, and the workers were killed and restarted without end.
-WORKER_PING_TIMEOUT_S = 60
+# How long uvicorn's process manager waits for an API process to answer its health ping before
+# it kills and replaces the process (uvicorn's default: 5 s). A new process answers only once
+# it has re-imported the command's module (spawn), which is all of Podium: on a loaded machine
+# that took longer than 5 s, and the manager replaced every process before it could serve,
+# for as long as the load lasted.
+API_PROCESS_HEALTHCHECK_S = 60
 
 
 def freeze_startup_objects() -> None:
@@ -89,11 +91,11 @@ def _serve_processes(settings: Settings, jobs: list[BackgroundJob]) -> None:
             f"{__name__}:{api_process_app.__name__}",
             factory=True,
             workers=settings.api_workers,
-            timeout_worker_healthcheck=WORKER_PING_TIMEOUT_S,
             host=settings.host,
             port=settings.port,
             log_config=None,
             timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
+            timeout_worker_healthcheck=API_PROCESS_HEALTHCHECK_S,
         )
     finally:
         for job in reversed(jobs):
