@@ -142,8 +142,11 @@ class ScoreQueueRepository:
 
     def write_outcomes(self, outcomes: OutcomeColumns, *, competition_id: str) -> None:
         """The outcomes inserted, and their predictions taken off the queue."""
-        if not len(outcomes):
-            return
+        if len(outcomes):
+            self.insert_outcomes(outcomes)
+            self.dequeue(outcomes, competition_id=competition_id)
+
+    def insert_outcomes(self, outcomes: OutcomeColumns) -> None:
         insert_rows(
             self.session,
             "prediction_outcomes",
@@ -159,6 +162,9 @@ class ScoreQueueRepository:
                 strict=False,
             ),
         )
+
+    def dequeue(self, outcomes: OutcomeColumns, *, competition_id: str) -> None:
+        """The queue rows of the predictions of ``outcomes`` deleted, by key."""
         connection = self.session.connection()
         if self._postgresql:
             connection.exec_driver_sql(
