@@ -296,7 +296,9 @@ def with_outcomes(statement: AnySelect) -> AnySelect:
     """``statement`` over ``predictions`` with each prediction's outcome (``LEFT JOIN``): read
     its status as ``STATUS``, its other outcome columns from ``PredictionOutcomeRow`` (``NULL``
     while pending)."""
-    return statement.outerjoin(PredictionOutcomeRow, PredictionOutcomeRow.pk == PredictionRow.pk)
+    return statement.select_from(PredictionRow).outerjoin(
+        PredictionOutcomeRow, PredictionOutcomeRow.pk == PredictionRow.pk
+    )
 
 
 STATUS = func.coalesce(PredictionOutcomeRow.status, PredictionStatus.PENDING.value)
