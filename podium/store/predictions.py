@@ -80,6 +80,17 @@ _EXISTING_POSTGRESQL = (
 )
 
 
+# The columns of a ``NewPrediction``, in its order.
+_NEW_COLUMNS = (
+    PredictionRow.id,
+    PredictionRow.model_id,
+    PredictionRow.param_id,
+    PredictionRow.payload,
+    PredictionRow.performed_at,
+    PredictionRow.resolvable_at,
+)
+
+
 @dataclass(frozen=True, slots=True)
 class PredictionFilter:
     competition_id: str
@@ -107,14 +118,9 @@ class PredictionRepository:
             return {row[0]: tuple(row) for row in result}
         found: dict[str, NewPrediction] = {}
         for chunk in chunked(wanted):
-            statement = select(
-                PredictionRow.id,
-                PredictionRow.model_id,
-                PredictionRow.param_id,
-                PredictionRow.payload,
-                PredictionRow.performed_at,
-                PredictionRow.resolvable_at,
-            ).where(PredictionRow.competition_id == competition_id, PredictionRow.id.in_(chunk))
+            statement = select(*_NEW_COLUMNS).where(
+                PredictionRow.competition_id == competition_id, PredictionRow.id.in_(chunk)
+            )
             for row in connection.execute(statement):
                 found[row[0]] = tuple(row)
         return found
@@ -329,12 +335,7 @@ class StoredPrediction:
 _STORED_COLUMNS = (
     PredictionRow.pk,
     PredictionRow.competition_id,
-    PredictionRow.id,
-    PredictionRow.model_id,
-    PredictionRow.param_id,
-    PredictionRow.payload,
-    PredictionRow.performed_at,
-    PredictionRow.resolvable_at,
+    *_NEW_COLUMNS,
     PredictionRow.submitted_at,
     STATUS,
     PredictionOutcomeRow.truth,
