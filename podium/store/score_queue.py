@@ -50,14 +50,22 @@ _OUTCOME_COLUMNS = (
     "scored_at",
 )
 # By the queue's whole key: a prediction queued by a concurrent ingest inside the batch's range
-# (a backfill) stays queued.
+# (a backfill) stays queued. The range bounds the rows PostgreSQL reads to the batch's (an index
+# range scan, where the join alone scanned the competition's whole queue). The keys travel as
+# array literals (text): psycopg adapts a list of 100,000 ints five times slower.
 _DEQUEUE_POSTGRESQL = (
     "DELETE FROM prediction_queue AS q USING unnest(%s::bigint[], %s::bigint[]) AS d(at, pk) "
-    "WHERE q.competition_id = %s AND q.resolvable_at = d.at AND q.pk = d.pk"
+    "WHERE q.competition_id = %s AND q.resolvable_at = d.at AND q.pk = d.pk "
+    "AND q.resolvable_at BETWEEN %s AND %s"
 )
 _DEQUEUE_SQLITE = (
     "DELETE FROM prediction_queue WHERE competition_id = ? AND resolvable_at = ? AND pk = ?"
 )
+
+
+def _array_literal(values: list[int]) -> str:
+    """A PostgreSQL array literal of integers: ``{1,2,3}``."""
+    return "{" + ",".join(map(str, values)) + "}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,10 +173,19 @@ class ScoreQueueRepository:
 
     def dequeue(self, outcomes: OutcomeColumns, *, competition_id: str) -> None:
         """The queue rows of the predictions of ``outcomes`` deleted, by key."""
+        if not len(outcomes):
+            return
         connection = self.session.connection()
         if self._postgresql:
             connection.exec_driver_sql(
-                _DEQUEUE_POSTGRESQL, (outcomes.resolvable_at, outcomes.pk, competition_id)
+                _DEQUEUE_POSTGRESQL,
+                (
+                    _array_literal(outcomes.resolvable_at),
+                    _array_literal(outcomes.pk),
+                    competition_id,
+                    min(outcomes.resolvable_at),
+                    max(outcomes.resolvable_at),
+                ),
             )
         else:
             connection.exec_driver_sql(
