@@ -26,6 +26,7 @@ from podium.domain.windows import WINDOW_NAMES, WindowSpec
 
 EXPORT_SQL = (
     "SELECT model_id, param_id, resolvable_at, score_value FROM predictions "
+    "JOIN prediction_outcomes USING (pk) "
     "WHERE competition_id = %s AND status = 'SCORED' AND score_success"
 )
 

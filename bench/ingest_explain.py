@@ -2,7 +2,8 @@
 
 ``python -m bench.ingest_explain [--batches N] [--rows R]`` creates a fresh store with the
 ``medium`` roster (1,000 models × 20 params), then inserts N batches of R predictions with the
-very statement the ingest service runs (``PredictionRepository.insert_missing``), each under
+``INSERT`` the ingest service runs for a batch that repeats stored rows (``insert_missing``'s
+fallback from ``COPY``; it queues the rows it inserts), each under
 ``EXPLAIN (ANALYZE, FORMAT JSON)``, and prints per batch the execution time and the time of
 each trigger (the foreign keys' checks run as triggers). The table grows batch by batch, as
 under the HTTP benchmark. It needs the PostgreSQL of ``PODIUM_BENCH_POSTGRES_URL``.

@@ -50,7 +50,12 @@ from podium.services.competitions import create_competition
 from podium.store import migrator
 from podium.store.challenge_tables import ChallengeAttemptRow
 from podium.store.database import Database
-from podium.store.tables import PredictionRow, ScoreTotalRow
+from podium.store.tables import (
+    PredictionOutcomeRow,
+    PredictionQueueRow,
+    PredictionRow,
+    ScoreTotalRow,
+)
 
 ADMIN_URL = os.environ.get(
     "PODIUM_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -282,11 +287,7 @@ def check_data(db: Database, tally: Tally, challenge_id: str, deadline_s: float)
     deadline = time.monotonic() + deadline_s
     while True:
         with db.read() as session:
-            pending = session.scalar(
-                select(func.count())
-                .select_from(PredictionRow)
-                .where(PredictionRow.status == "PENDING")
-            )
+            pending = session.scalar(select(func.count()).select_from(PredictionQueueRow))
         if not pending or time.monotonic() > deadline:
             break
         time.sleep(0.5)
@@ -294,8 +295,13 @@ def check_data(db: Database, tally: Tally, challenge_id: str, deadline_s: float)
         stored_ids = set(session.scalars(select(PredictionRow.id)))
         statuses = dict(
             session.execute(
-                select(PredictionRow.status, func.count()).group_by(PredictionRow.status)
+                select(PredictionOutcomeRow.status, func.count()).group_by(
+                    PredictionOutcomeRow.status
+                )
             ).all()
+        )
+        statuses["PENDING"] = int(
+            session.scalar(select(func.count()).select_from(PredictionQueueRow)) or 0
         )
         counted = session.scalar(select(func.coalesce(func.sum(ScoreTotalRow.count), 0)))
         attempt_runs = list(

@@ -91,7 +91,7 @@ def aggregate(url: str, out: Path) -> dict[str, Any]:
         rollup_rss = peak_rss_kb()
         firsts = {name: spec.first_bucket(name, NOW_MS) for name in ("recent", "steady", "anchor")}
         sql = full_aggregation_sql(NOW_MS, spec.bucket_ms, firsts).format(
-            table="predictions",
+            table="predictions JOIN prediction_outcomes USING (pk)",
             where=f"competition_id = '{COMPETITION}' AND status = 'SCORED' AND score_success",
         )
         started = time.perf_counter()

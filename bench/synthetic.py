@@ -11,6 +11,10 @@ benchmark's cycle, the first of a new hour, drops the oldest of them, as every h
 
 The batch a score cycle scores is ``cycle_batch`` pending predictions due in the latest hour,
 with explicit truths on a one-minute grid (resolver ``explicit``, scoring function ``mse``).
+
+As the services would store them: each historical prediction with its outcome
+(``prediction_outcomes``), each pending one queued (``prediction_queue``), keys given here and
+the key sequence moved past them on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -49,6 +53,7 @@ KEPT_AFTER_CYCLE = first_kept_bucket(WindowSpec(), NOW_MS)
 CHUNK = 200_000
 
 PREDICTION_COLUMNS = (
+    "pk",
     "competition_id",
     "id",
     "model_id",
@@ -57,12 +62,9 @@ PREDICTION_COLUMNS = (
     "performed_at",
     "resolvable_at",
     "submitted_at",
-    "status",
-    "truth",
-    "score_value",
-    "score_success",
-    "scored_at",
 )
+OUTCOME_COLUMNS = ("pk", "status", "truth", "score_value", "score_success", "scored_at")
+QUEUE_COLUMNS = ("competition_id", "resolvable_at", "pk")
 
 
 def model_ids(scale: Scale) -> list[str]:
@@ -142,7 +144,9 @@ def _history_columns(scale: Scale, size: int, seed: int) -> dict[str, np.ndarray
     }
 
 
-def _history_rows(scale: Scale, columns: dict[str, np.ndarray]) -> Iterator[tuple[Any, ...]]:
+def _history_rows(
+    scale: Scale, columns: dict[str, np.ndarray], first_pk: int
+) -> Iterator[tuple[Any, ...]]:
     models = model_ids(scale)
     params = param_ids(scale)
     for start in range(0, len(columns["model"]), CHUNK):
@@ -150,12 +154,11 @@ def _history_rows(scale: Scale, columns: dict[str, np.ndarray]) -> Iterator[tupl
         model = columns["model"][start:end].tolist()
         param = columns["param"][start:end].tolist()
         resolvable = columns["resolvable"][start:end].tolist()
-        truth = columns["truth"][start:end].tolist()
         value = columns["value"][start:end].tolist()
-        score = columns["score"][start:end].tolist()
         for offset in range(len(model)):
             at = resolvable[offset]
             yield (
+                first_pk + start + offset,
                 COMPETITION,
                 f"h{start + offset}",
                 models[model[offset]],
@@ -164,12 +167,17 @@ def _history_rows(scale: Scale, columns: dict[str, np.ndarray]) -> Iterator[tupl
                 at - HORIZON_MS,
                 at,
                 at - HORIZON_MS,
-                "SCORED",
-                truth[offset],
-                score[offset],
-                True,
-                at,
             )
+
+
+def _history_outcomes(columns: dict[str, np.ndarray], first_pk: int) -> Iterator[tuple[Any, ...]]:
+    for start in range(0, len(columns["model"]), CHUNK):
+        end = start + CHUNK
+        resolvable = columns["resolvable"][start:end].tolist()
+        truth = columns["truth"][start:end].tolist()
+        score = columns["score"][start:end].tolist()
+        for offset, at in enumerate(resolvable):
+            yield (first_pk + start + offset, "SCORED", truth[offset], score[offset], True, at)
 
 
 def _rollups(
@@ -254,6 +262,15 @@ def bulk_insert(
             copy.write_row(row)
 
 
+def _follow_keys(url: str) -> None:
+    """PostgreSQL: the key sequence past the keys given here (as the ingest's next keys)."""
+    if not url.startswith("sqlite"):
+        execute(
+            url,
+            ("SELECT setval('predictions_pk_seq', (SELECT max(pk) FROM predictions))", ()),
+        )
+
+
 def scalar(url: str, sql: str, *args: Any) -> Any:
     if url.startswith("sqlite"):
         connection = sqlite3.connect(sqlite_path(url))
@@ -294,7 +311,10 @@ def analyze(url: str) -> None:
 def generate_history(url: str, scale: Scale, size: int, *, seed: int = 6) -> History:
     """``size`` scored predictions with their roll-ups and totals, straight into the store."""
     columns = _history_columns(scale, size, seed)
-    bulk_insert(url, "predictions", PREDICTION_COLUMNS, _history_rows(scale, columns))
+    first_pk = int(scalar(url, "SELECT coalesce(max(pk), 0) FROM predictions")) + 1
+    bulk_insert(url, "predictions", PREDICTION_COLUMNS, _history_rows(scale, columns, first_pk))
+    bulk_insert(url, "prediction_outcomes", OUTCOME_COLUMNS, _history_outcomes(columns, first_pk))
+    _follow_keys(url)
     rollups, totals = _rollups(scale, columns)
     bulk_insert(url, "score_rollups", ROLLUP_COLUMNS, rollups)
     bulk_insert(url, "score_totals", TOTAL_COLUMNS, ((COMPETITION, *row) for row in totals))
@@ -322,8 +342,10 @@ def generate_batch(url: str, scale: Scale, *, seed: int = 7) -> int:
     resolvable = (BATCH_FIRST_BUCKET + minute * MS_PER_MINUTE).tolist()
     param_list = param.tolist()
     value_list = value.tolist()
+    first_pk = int(scalar(url, "SELECT coalesce(max(pk), 0) FROM predictions")) + 1
     rows = (
         (
+            first_pk + index,
             COMPETITION,
             f"n{index}",
             models[model[index]],
@@ -332,15 +354,17 @@ def generate_batch(url: str, scale: Scale, *, seed: int = 7) -> int:
             resolvable[index] - HORIZON_MS,
             resolvable[index],
             resolvable[index] - HORIZON_MS,
-            "PENDING",
-            None,
-            None,
-            None,
-            None,
         )
         for index in range(size)
     )
     bulk_insert(url, "predictions", PREDICTION_COLUMNS, rows)
+    bulk_insert(
+        url,
+        "prediction_queue",
+        QUEUE_COLUMNS,
+        ((COMPETITION, resolvable[index], first_pk + index) for index in range(size)),
+    )
+    _follow_keys(url)
     bulk_insert(
         url,
         "truths",
@@ -359,9 +383,14 @@ def reset_batch(url: str, history: History) -> None:
     (the bucket the cycle dropped back in)."""
     execute(
         url,
+        ("DELETE FROM prediction_outcomes WHERE pk > %s", (history.last_pk,)),
         (
-            "UPDATE predictions SET status = 'PENDING', truth = NULL, score_value = NULL, "
-            "score_success = NULL, score_failed_reason = NULL, scored_at = NULL "
+            "DELETE FROM prediction_queue WHERE competition_id = %s AND pk > %s",
+            (COMPETITION, history.last_pk),
+        ),
+        (
+            "INSERT INTO prediction_queue (competition_id, resolvable_at, pk) "
+            "SELECT competition_id, resolvable_at, pk FROM predictions "
             "WHERE competition_id = %s AND pk > %s",
             (COMPETITION, history.last_pk),
         ),

@@ -25,7 +25,7 @@ from podium.store.leaderboard_history import (
     RankPoint,
 )
 from podium.store.leaderboards import LeaderboardRepository
-from podium.store.predictions import PredictionFilter, PredictionRepository
+from podium.store.predictions import PredictionFilter, PredictionRepository, StoredPrediction
 from podium.store.roster import RosterRepository
 from podium.store.scores import ScoreRepository
 from podium.store.tables import (
@@ -36,7 +36,6 @@ from podium.store.tables import (
     ModelScoreSnapshotRow,
     ParamRow,
     PlayerRow,
-    PredictionRow,
 )
 
 RANK_CHANGE_SPAN_MS = MS_PER_DAY
@@ -134,7 +133,7 @@ class ModelPage:
     report_stats: reports.ModelStats
     metrics: list[MetricValue]
     leaderboard_id: str | None = None
-    predictions: list[tuple[PredictionRow, ParamRow]] = field(default_factory=list)
+    predictions: list[tuple[StoredPrediction, ParamRow]] = field(default_factory=list)
 
 
 def _lines(

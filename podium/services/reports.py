@@ -26,7 +26,7 @@ from podium.store.competitions import CompetitionRepository
 from podium.store.database import Database
 from podium.store.leaderboards import LeaderboardRepository
 from podium.store.prediction_stats import PredictionStatsRepository
-from podium.store.predictions import PredictionFilter, PredictionRepository
+from podium.store.predictions import PredictionFilter, PredictionRepository, StoredPrediction
 from podium.store.roster import RosterRepository
 from podium.store.scores import ScoreRepository
 from podium.store.tables import (
@@ -37,7 +37,6 @@ from podium.store.tables import (
     ModelScoreSnapshotRow,
     ParamRow,
     PlayerRow,
-    PredictionRow,
 )
 
 MAX_SNAPSHOT_ROWS = 100_000
@@ -430,7 +429,7 @@ def param_score_history(
 
 def predictions(
     db: Database, *, where: PredictionFilter, limit: int, offset: int
-) -> list[tuple[PredictionRow, ParamRow]]:
+) -> list[tuple[StoredPrediction, ParamRow]]:
     _check_models(db, where.competition_id, where.model_ids)
     with db.read() as session:
         return PredictionRepository(session).listing(where, limit=limit, offset=offset)

@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from podium.domain.leaderboard import OVERALL_CATEGORY
@@ -43,6 +43,7 @@ from podium.store.roster import RosterRepository
 from podium.store.tables import (
     CompetitionRow,
     LeaderboardRow,
+    PredictionOutcomeRow,
     PredictionRow,
 )
 
@@ -110,6 +111,13 @@ def _apply_plugins(
         competition.revision += 1
 
 
+def _with_outcome(statement: Select[Any]) -> Select[Any]:
+    """Over the predictions that have an outcome, with it."""
+    return statement.select_from(PredictionRow).join(
+        PredictionOutcomeRow, PredictionOutcomeRow.pk == PredictionRow.pk
+    )
+
+
 def _rescore_predictions(
     session: Session,
     competition: CompetitionRow,
@@ -120,12 +128,12 @@ def _rescore_predictions(
 ) -> None:
     where = (
         PredictionRow.competition_id == competition.id,
-        PredictionRow.status.in_(_REPLAYED),
-        PredictionRow.truth.is_not(None),
+        PredictionOutcomeRow.status.in_(_REPLAYED),
+        PredictionOutcomeRow.truth.is_not(None),
         PredictionRow.resolvable_at >= report.start_ms,
         PredictionRow.resolvable_at <= report.end_ms,
     )
-    total = int(session.scalar(select(func.count()).where(*where)) or 0)
+    total = int(session.scalar(_with_outcome(select(func.count())).where(*where)) or 0)
     scoring = SCORING_FUNCTIONS.create(competition.scoring_function, competition.scoring_config)
     params = RosterRepository(session).params(competition.id)
     predictions = PredictionRepository(session)
@@ -136,11 +144,13 @@ def _rescore_predictions(
     while True:
         rows = list(
             session.execute(
-                select(
-                    PredictionRow.pk,
-                    PredictionRow.param_id,
-                    PredictionRow.payload,
-                    PredictionRow.truth,
+                _with_outcome(
+                    select(
+                        PredictionRow.pk,
+                        PredictionRow.param_id,
+                        PredictionRow.payload,
+                        PredictionOutcomeRow.truth,
+                    )
                 )
                 .where(*where, PredictionRow.pk > after)
                 .order_by(PredictionRow.pk)

@@ -1,11 +1,12 @@
 """One score cycle of one competition: resolve → score → roll up → windows → snapshot → rank.
 
-1. Due predictions (``PENDING``, ``resolvable_at`` passed) are read in batches of
-   ``batch_size``, as columns (``DueBatch``). For each batch, in one transaction: the resolver
-   finds their ground truth, the scoring function scores the resolved ones (a failure fails that
-   prediction only), the predictions whose truth is still unknown after the grace period are
-   ``EXPIRED``, and the new scores are added to the per model/param/bucket roll-ups. Plugins
-   with the columnar protocol (``resolve_columns``, ``score_columns``) take the whole batch as
+1. Due predictions (queued in ``prediction_queue``, ``resolvable_at`` passed) are read in
+   batches of ``batch_size``, as columns (``DueBatch``). For each batch, in one transaction:
+   the resolver finds their ground truth, the scoring function scores the resolved ones (a
+   failure fails that prediction only), the predictions whose truth is still unknown after the
+   grace period are ``EXPIRED``, their outcomes are inserted (``prediction_outcomes``) and they
+   leave the queue, and the new scores are added to the per model/param/bucket roll-ups.
+   Plugins with the columnar protocol (``resolve_columns``, ``score_columns``) take the whole batch as
    NumPy arrays; the others are called through their per-row protocol, with the same results.
 2. If the inputs changed since the latest leaderboard (new scores, models, settings) or time
    moved into a new bucket, then in one transaction: window scores are read from the roll-ups,
@@ -87,7 +88,7 @@ def run_score_cycle(
     while True:
         with db.write() as session:
             queue = ScoreQueueRepository(session)
-            queue.defer_commit_flush()
+            queue.prepare_batch_transaction()
             due = queue.fetch_due(
                 competition_id, now_ms=now_ms, after=cursor, limit=batch_size, params=params
             )
@@ -197,9 +198,10 @@ def _score_due(
         score_success=success + [False] * gone,
         score_failed_reason=reasons + [EXPIRED_REASON] * gone,
         pk=due.pk[resolved].tolist() + due.pk[expired].tolist(),
+        resolvable_at=due.resolvable_at[resolved].tolist() + due.resolvable_at[expired].tolist(),
         scored_at=now_ms,
     )
-    ScoreQueueRepository(session).write_outcomes(outcomes)
+    ScoreQueueRepository(session).write_outcomes(outcomes, competition_id=competition.id)
     if count:
         ScoreRepository(session).add_rollup_columns(
             competition.id,

@@ -9,7 +9,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from podium.domain.predictions import PredictionStatus
-from podium.store.tables import PredictionRow
+from podium.store.tables import PredictionOutcomeRow, PredictionRow
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,12 +25,19 @@ class PredictionStatsRepository:
 
     def counts(self, competition_id: str, model_id: str) -> PredictionCounts:
         """All the model's predictions, those scored successfully, and their mean score."""
-        success = PredictionRow.score_success.is_(True)
-        statement = select(
-            func.count(),
-            func.sum(case((success, 1), else_=0)),
-            func.avg(case((success, PredictionRow.score_value), else_=None)),
-        ).where(PredictionRow.competition_id == competition_id, PredictionRow.model_id == model_id)
+        success = PredictionOutcomeRow.score_success.is_(True)
+        statement = (
+            select(
+                func.count(),
+                func.sum(case((success, 1), else_=0)),
+                func.avg(case((success, PredictionOutcomeRow.score_value), else_=None)),
+            )
+            .select_from(PredictionRow)
+            .outerjoin(PredictionOutcomeRow, PredictionOutcomeRow.pk == PredictionRow.pk)
+            .where(
+                PredictionRow.competition_id == competition_id, PredictionRow.model_id == model_id
+            )
+        )
         total, successful, average = self.session.execute(statement).one()
         return PredictionCounts(
             total_predictions=int(total or 0),
@@ -47,12 +54,13 @@ class PredictionStatsRepository:
                 PredictionRow.model_id,
                 PredictionRow.resolvable_at,
                 PredictionRow.payload,
-                PredictionRow.truth,
-                PredictionRow.score_value,
+                PredictionOutcomeRow.truth,
+                PredictionOutcomeRow.score_value,
             )
+            .join(PredictionOutcomeRow, PredictionOutcomeRow.pk == PredictionRow.pk)
             .where(
                 PredictionRow.competition_id == competition_id,
-                PredictionRow.status == PredictionStatus.SCORED.value,
+                PredictionOutcomeRow.status == PredictionStatus.SCORED.value,
                 PredictionRow.resolvable_at > start_ms,
                 PredictionRow.resolvable_at <= end_ms,
             )

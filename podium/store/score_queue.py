@@ -1,8 +1,10 @@
-"""The score worker's side of the predictions table: due predictions in, outcomes out, as columns.
+"""The score worker's side of the store: due predictions in, outcomes out, as columns.
 
-Both statements go through the driver (no SQLAlchemy rows): a batch of due predictions comes
-back as one ``DueBatch`` of arrays, and its outcomes go out in one statement (``UPDATE … FROM
-unnest(arrays)`` on PostgreSQL, the driver's ``executemany`` on SQLite).
+The due queue is ``prediction_queue`` (a row per pending prediction, keyed in the order they
+become due). A batch of due predictions is read from it with each prediction's columns, as one
+``DueBatch`` of arrays (no SQLAlchemy rows); its outcomes are inserted into
+``prediction_outcomes`` (``COPY`` on PostgreSQL, ``executemany`` on SQLite) and its queue rows
+deleted, in the batch's transaction. Nothing updates ``predictions``.
 """
 
 from __future__ import annotations
@@ -17,35 +19,59 @@ from sqlalchemy.orm import Session
 
 from podium.domain.due_batch import DueBatch, Labels
 from podium.domain.model import Param
+from podium.store.database import insert_rows
 
-# The partial index ix_predictions_due (status = 'PENDING') serves this query on both backends.
-_DUE = (
-    "SELECT pk, id, model_id, param_id, {payload}, performed_at, resolvable_at FROM predictions "
-    "WHERE competition_id = {p} AND status = 'PENDING' AND resolvable_at <= {p} "
-    "AND (resolvable_at, pk) > ({p}, {p}) ORDER BY resolvable_at, pk LIMIT {p}"
+# The queue's primary key (competition_id, resolvable_at, pk) serves the range; each due
+# prediction is then looked up by its primary key. On PostgreSQL the LATERAL subquery (kept
+# apart by OFFSET 0) makes that a nested loop over the queue rows, never a join with the
+# whole of ``predictions``; on SQLite the CROSS JOIN fixes the same order.
+_DUE_POSTGRESQL = (
+    "SELECT p.pk, p.id, p.model_id, p.param_id, p.payload::text, p.performed_at, "
+    "q.resolvable_at FROM (SELECT resolvable_at, pk FROM prediction_queue "
+    "WHERE competition_id = %s AND resolvable_at <= %s AND (resolvable_at, pk) > (%s, %s) "
+    "ORDER BY resolvable_at, pk LIMIT %s) AS q "
+    "CROSS JOIN LATERAL (SELECT pk, id, model_id, param_id, payload, performed_at "
+    "FROM predictions WHERE predictions.pk = q.pk OFFSET 0) AS p "
+    "ORDER BY q.resolvable_at, q.pk"
 )
-_DUE_SQLITE = _DUE.format(payload="payload", p="?")
-_DUE_POSTGRESQL = _DUE.format(payload="payload::text", p="%s")
+_DUE_SQLITE = (
+    "SELECT p.pk, p.id, p.model_id, p.param_id, p.payload, p.performed_at, q.resolvable_at "
+    "FROM prediction_queue AS q CROSS JOIN predictions AS p ON p.pk = q.pk "
+    "WHERE q.competition_id = ? AND q.resolvable_at <= ? AND (q.resolvable_at, q.pk) > (?, ?) "
+    "ORDER BY q.resolvable_at, q.pk LIMIT ?"
+)
+_OUTCOME_COLUMNS = (
+    "pk",
+    "status",
+    "truth",
+    "score_value",
+    "score_success",
+    "score_failed_reason",
+    "scored_at",
+)
+# By the queue's whole key: a prediction queued by a concurrent ingest inside the batch's range
+# (a backfill) stays queued. The range bounds the rows PostgreSQL reads to the batch's (an index
+# range scan, where the join alone scanned the competition's whole queue). The keys travel as
+# array literals (text): psycopg adapts a list of 100,000 ints five times slower.
+_DEQUEUE_POSTGRESQL = (
+    "DELETE FROM prediction_queue AS q USING unnest(%s::bigint[], %s::bigint[]) AS d(at, pk) "
+    "WHERE q.competition_id = %s AND q.resolvable_at = d.at AND q.pk = d.pk "
+    "AND q.resolvable_at BETWEEN %s AND %s"
+)
+_DEQUEUE_SQLITE = (
+    "DELETE FROM prediction_queue WHERE competition_id = ? AND resolvable_at = ? AND pk = ?"
+)
 
-_OUTCOMES_SQLITE = (
-    "UPDATE predictions SET status = ?, truth = ?, score_value = ?, score_success = ?, "
-    "score_failed_reason = ?, scored_at = ? WHERE pk = ?"
-)
-_OUTCOMES_POSTGRESQL = (
-    "UPDATE predictions AS p SET status = u.status, truth = u.truth, "
-    "score_value = u.score_value, score_success = u.score_success, "
-    "score_failed_reason = u.score_failed_reason, scored_at = %s "
-    "FROM unnest(%s::varchar[], %s::float8[], %s::float8[], %s::boolean[], %s::varchar[], "
-    "%s::bigint[]) AS u(status, truth, score_value, score_success, score_failed_reason, pk) "
-    # Without the ANY, the planner merge-joins the sorted batch with the primary key index from
-    # its first entry: every batch would read the whole history before it.
-    "WHERE p.pk = u.pk AND p.pk = ANY(%s::bigint[])"
-)
+
+def _array_literal(values: list[int]) -> str:
+    """A PostgreSQL array literal of integers: ``{1,2,3}``."""
+    return "{" + ",".join(map(str, values)) + "}"
 
 
 @dataclass(frozen=True, slots=True)
 class OutcomeColumns:
-    """What the score worker writes back to a batch of predictions, one list per column."""
+    """The outcomes of a batch of predictions, one list per column (``resolvable_at``: each
+    prediction's, to dequeue it)."""
 
     status: list[str]
     truth: list[float | None]
@@ -53,6 +79,7 @@ class OutcomeColumns:
     score_success: list[bool]
     score_failed_reason: list[str | None]
     pk: list[int]
+    resolvable_at: list[int]
     scored_at: int
 
     def __len__(self) -> int:
@@ -67,15 +94,20 @@ class ScoreQueueRepository:
     def _postgresql(self) -> bool:
         return self.session.get_bind().dialect.name == "postgresql"
 
-    def defer_commit_flush(self) -> None:
-        """PostgreSQL: this transaction's commit does not wait for its WAL flush.
+    def prepare_batch_transaction(self) -> None:
+        """PostgreSQL: this transaction's commit does not wait for its WAL flush, and its
+        statements are not JIT-compiled.
 
         Only for the worker's batches: a crash may lose the last few committed batches whole
         (outcomes, roll-ups and revision together), which leaves those predictions pending and
-        the next cycle scores them again. Never a torn batch: the commit stays atomic.
+        the next cycle scores them again. Never a torn batch: the commit stays atomic. JIT:
+        the planner's estimate of a batch's statements (100,000 rows) passes its threshold,
+        and compiling costs more than these simple plans save.
         """
         if self._postgresql:
-            self.session.connection().exec_driver_sql("SET LOCAL synchronous_commit = off")
+            connection = self.session.connection()
+            connection.exec_driver_sql("SET LOCAL synchronous_commit = off")
+            connection.exec_driver_sql("SET LOCAL jit = off")
 
     def fetch_due(
         self,
@@ -116,22 +148,49 @@ class ScoreQueueRepository:
             params=params,
         )
 
-    def write_outcomes(self, outcomes: OutcomeColumns) -> None:
-        """Outcomes by primary key, in one statement."""
+    def write_outcomes(self, outcomes: OutcomeColumns, *, competition_id: str) -> None:
+        """The outcomes inserted, and their predictions taken off the queue."""
+        if len(outcomes):
+            self.insert_outcomes(outcomes)
+            self.dequeue(outcomes, competition_id=competition_id)
+
+    def insert_outcomes(self, outcomes: OutcomeColumns) -> None:
+        insert_rows(
+            self.session,
+            "prediction_outcomes",
+            _OUTCOME_COLUMNS,
+            zip(
+                outcomes.pk,
+                outcomes.status,
+                outcomes.truth,
+                outcomes.score_value,
+                outcomes.score_success,
+                outcomes.score_failed_reason,
+                repeat(outcomes.scored_at),
+                strict=False,
+            ),
+        )
+
+    def dequeue(self, outcomes: OutcomeColumns, *, competition_id: str) -> None:
+        """The queue rows of the predictions of ``outcomes`` deleted, by key."""
         if not len(outcomes):
             return
         connection = self.session.connection()
-        columns = (
-            outcomes.status,
-            outcomes.truth,
-            outcomes.score_value,
-            outcomes.score_success,
-            outcomes.score_failed_reason,
-        )
         if self._postgresql:
             connection.exec_driver_sql(
-                _OUTCOMES_POSTGRESQL, (outcomes.scored_at, *columns, outcomes.pk, outcomes.pk)
+                _DEQUEUE_POSTGRESQL,
+                (
+                    _array_literal(outcomes.resolvable_at),
+                    _array_literal(outcomes.pk),
+                    competition_id,
+                    min(outcomes.resolvable_at),
+                    max(outcomes.resolvable_at),
+                ),
             )
         else:
-            rows = zip(*columns, repeat(outcomes.scored_at), outcomes.pk, strict=False)
-            connection.exec_driver_sql(_OUTCOMES_SQLITE, list(rows))
+            connection.exec_driver_sql(
+                _DEQUEUE_SQLITE,
+                list(
+                    zip(repeat(competition_id), outcomes.resolvable_at, outcomes.pk, strict=False)
+                ),
+            )

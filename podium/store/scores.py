@@ -24,6 +24,7 @@ from podium.domain.windows import WINDOW_NAMES, WindowSpec
 from podium.store.database import fetch_columns, insert_rows, json_text
 from podium.store.tables import (
     ModelScoreSnapshotRow,
+    PredictionOutcomeRow,
     PredictionRow,
     ScoreRollupRow,
     ScoreTotalRow,
@@ -164,7 +165,7 @@ class ScoreRepository:
         with the last key read (``after_pk`` when there are none)."""
         where = [
             PredictionRow.competition_id == competition_id,
-            PredictionRow.status.in_(_SCORED_STATUSES),
+            PredictionOutcomeRow.status.in_(_SCORED_STATUSES),
             PredictionRow.pk > after_pk,
         ]
         if resolvable_from is not None:
@@ -178,9 +179,10 @@ class ScoreRepository:
                     PredictionRow.model_id,
                     PredictionRow.param_id,
                     PredictionRow.resolvable_at,
-                    PredictionRow.score_value,
-                    PredictionRow.score_success,
+                    PredictionOutcomeRow.score_value,
+                    PredictionOutcomeRow.score_success,
                 )
+                .join(PredictionOutcomeRow, PredictionOutcomeRow.pk == PredictionRow.pk)
                 .where(*where)
                 .order_by(PredictionRow.pk)
                 .limit(limit)

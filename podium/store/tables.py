@@ -1,7 +1,8 @@
 """Tables of prediction tournaments.
 
-Times are ``BIGINT`` epoch milliseconds (UTC) on every backend. Predictions carry their score
-in place (``score_*`` columns, as hosts query them); windows are computed from
+Times are ``BIGINT`` epoch milliseconds (UTC) on every backend. ``predictions`` is insert-only:
+a prediction's outcome is a row of ``prediction_outcomes`` (none while it is pending), and the
+pending ones wait in ``prediction_queue``, the score worker's due queue; windows are computed from
 ``score_rollups`` (sums per model, param and time bucket) so their cost does not grow with
 history; ``score_totals`` keeps all-time counts per model and param.
 """
@@ -25,7 +26,6 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
-    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -120,30 +120,21 @@ class ParamRow(Base):
 
 
 class PredictionRow(Base):
-    """A prediction, and its outcome once scored.
+    """A prediction, as submitted: never updated (its outcome is a ``PredictionOutcomeRow``).
 
     No foreign keys, on purpose: on PostgreSQL each one cost a lookup and a row lock per
     inserted prediction, half of a bulk insert. The ingest service alone inserts them: it
     checks the batch's models and params (those of the competition) in its own transaction,
     locked once per batch (``RosterRepository.model_activity`` and ``param_horizons``), and
     nothing deletes or re-keys a model, a param or a competition
-    (``tests/store/test_prediction_keys.py``).
+    (``tests/store/test_prediction_keys.py``). Each new prediction is queued
+    (``PredictionQueueRow``) in the transaction that inserts it.
     """
 
     __tablename__ = "predictions"
     __table_args__ = (
         UniqueConstraint("competition_id", "id"),
-        CheckConstraint("status IN ('PENDING', 'SCORED', 'FAILED', 'EXPIRED')", name="status"),
         CheckConstraint("resolvable_at > performed_at", name="resolvable_after_performed"),
-        # The score worker's queue: pending predictions in the order they become due.
-        Index(
-            "ix_predictions_due",
-            "competition_id",
-            "resolvable_at",
-            "pk",
-            postgresql_where=text("status = 'PENDING'"),
-            sqlite_where=text("status = 'PENDING'"),
-        ),
         Index("ix_predictions_model_performed", "model_id", "performed_at"),
         Index("ix_predictions_competition_performed", "competition_id", "performed_at"),
     )
@@ -157,12 +148,42 @@ class PredictionRow(Base):
     performed_at: Mapped[int]
     resolvable_at: Mapped[int]
     submitted_at: Mapped[int]
-    status: Mapped[str] = mapped_column(String(8), default="PENDING")
+
+
+class PredictionOutcomeRow(Base):
+    """The outcome of a scored, failed or expired prediction, keyed by its primary key.
+
+    The score cycle only inserts these (one heap tuple and one index entry per outcome, where
+    an ``UPDATE`` of ``predictions`` wrote a new row version and an entry in each of its
+    indexes); ``podium rescore`` updates them. A prediction without one is ``PENDING``. No
+    foreign key, as for ``predictions``: the score worker writes outcomes of stored
+    predictions only.
+    """
+
+    __tablename__ = "prediction_outcomes"
+    __table_args__ = (CheckConstraint("status IN ('SCORED', 'FAILED', 'EXPIRED')", name="status"),)
+
+    pk: Mapped[int] = mapped_column(SerialKey, primary_key=True, autoincrement=False)
+    status: Mapped[str] = mapped_column(String(8))
     truth: Mapped[float | None]
     score_value: Mapped[float | None]
-    score_success: Mapped[bool | None] = mapped_column(Boolean)
+    score_success: Mapped[bool] = mapped_column(Boolean)
     score_failed_reason: Mapped[str | None] = mapped_column(String(500))
-    scored_at: Mapped[int | None]
+    scored_at: Mapped[int]
+
+
+class PredictionQueueRow(Base):
+    """The score worker's queue: the pending predictions, in the order they become due.
+
+    Inserted with each prediction, deleted with its outcome's insert. The primary key is the
+    cycle's read order (a competition's predictions due by now, after a cursor).
+    """
+
+    __tablename__ = "prediction_queue"
+
+    competition_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    resolvable_at: Mapped[int] = mapped_column(primary_key=True)
+    pk: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
 
 
 class ObservationRow(Base):

@@ -1,5 +1,5 @@
-"""The benchmark's diagnostics (the cycle's profile, the outcome UPDATE's variants) run and
-report what they measured (never timings)."""
+"""The benchmark's diagnostics (the cycle's profile, the outcome write) run and report what they
+measured (never timings)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,15 @@ from pathlib import Path
 import pytest
 
 from bench.backends import fresh_store
-from bench.outcome_update import VARIANTS, measure
+from bench.outcome_write import PARTS, measure
 from bench.scales import SCALES
-from bench.synthetic import analyze, generate_batch, generate_history, setup_competition
+from bench.synthetic import (
+    analyze,
+    generate_batch,
+    generate_history,
+    scalar,
+    setup_competition,
+)
 
 _TINY = dataclasses.replace(SCALES["small"], models=20, params=5, cycle_batch=2_000)
 
@@ -34,16 +40,12 @@ def test_the_cycle_profile_scores_the_whole_batch(tmp_path: Path) -> None:
 
 
 @pytest.mark.usefixtures("postgres_url")  # skips without PostgreSQL, fails under CI=true
-def test_the_outcome_update_variants_show_which_updates_are_heap_only(tmp_path: Path) -> None:
+def test_the_outcome_write_is_timed_part_by_part_and_rolled_back(tmp_path: Path) -> None:
     with fresh_store("postgresql", tmp_path, "outcomes") as url:
         _store(url)
-        results = measure(url, rows=1_000, repeat=1, order="stored")
-    by_name = {name: (seconds, hot, size) for name, seconds, hot, size in results}
-    assert list(by_name) == list(VARIANTS)
-    assert all(len(seconds) == 1 and seconds[0] > 0 for seconds, _, _ in by_name.values())
-    # While the due index names `status`, no update is heap-only; without it, and with room
-    # in the pages, most are, in a larger table.
-    assert by_name["constant SET"][1] == 0
-    assert by_name["without the two performed_at indexes"][1] == 0
-    assert by_name["without the due index, fillfactor 50"][1] > 0.5
-    assert by_name["without the due index, fillfactor 50"][2] > by_name["constant SET"][2]
+        seconds = measure(url, rows=1_000, repeat=2)
+        # Rolled back on a copy: the store keeps its queue and its outcomes.
+        assert scalar(url, "SELECT count(*) FROM prediction_queue") == _TINY.cycle_batch
+        assert scalar(url, "SELECT count(*) FROM prediction_outcomes") == 10_000
+    assert list(seconds) == list(PARTS)
+    assert all(len(samples) == 2 and min(samples) > 0 for samples in seconds.values())

@@ -16,11 +16,11 @@ from podium.services import ingest
 from podium.services.clock import wall_clock_ms
 from podium.services.competitions import create_competition
 from podium.store.database import Database
+from podium.store.predictions import PredictionRepository
 from podium.store.tables import (
     LeaderboardEntryRow,
     LeaderboardRow,
     ModelScoreSnapshotRow,
-    PredictionRow,
     ScoreTotalRow,
 )
 
@@ -65,15 +65,18 @@ def load_due_predictions(db: Database, *, count: int, competition_id: str = "fle
             ),
             values,
         )
+        # Each new prediction queued in the same statement, as the ingest service does.
         session.execute(
             text(
-                "INSERT INTO predictions (competition_id, id, model_id, param_id, payload, "
-                "performed_at, resolvable_at, submitted_at, status) "
+                "WITH inserted AS (INSERT INTO predictions (competition_id, id, model_id, "
+                "param_id, payload, performed_at, resolvable_at, submitted_at) "
                 "SELECT :c, 'm' || m || '/' || i, 'm' || m, 'x', "
                 "jsonb_build_object('value', ((i + m) % 11)::float), "
-                ":start + i * :step, :start + i * :step + 60000, :now, 'PENDING' "
+                ":start + i * :step, :start + i * :step + 60000, :now "
                 "FROM generate_series(0, :n - 1) AS i, generate_series(0, "
-                f"{MODELS - 1}) AS m"
+                f"{MODELS - 1}) AS m RETURNING competition_id, resolvable_at, pk) "
+                "INSERT INTO prediction_queue (competition_id, resolvable_at, pk) "
+                "SELECT competition_id, resolvable_at, pk FROM inserted"
             ),
             values,
         )
@@ -92,12 +95,8 @@ def podium_process(url: str, *args: str, **env: str) -> subprocess.Popen[str]:
 
 def status_counts(db: Database, competition_id: str = "fleet") -> dict[str, int]:
     with db.read() as session:
-        statement = (
-            select(PredictionRow.status, func.count())
-            .where(PredictionRow.competition_id == competition_id)
-            .group_by(PredictionRow.status)
-        )
-        return {str(status): int(count) for status, count in session.execute(statement)}
+        counts = PredictionRepository(session).count_by_status(competition_id)
+        return {str(status): int(count) for status, count in counts.items()}
 
 
 def wait_until(condition: Any, *, timeout_s: float, what: str) -> None:
@@ -169,10 +168,12 @@ def forget_scores(db: Database) -> None:
             session.execute(text(f"DELETE FROM {table}"))
         session.execute(text("DELETE FROM score_rollups"))
         session.execute(text("DELETE FROM score_totals"))
+        session.execute(text("DELETE FROM prediction_outcomes"))
+        session.execute(text("DELETE FROM prediction_queue"))
         session.execute(
             text(
-                "UPDATE predictions SET status = 'PENDING', truth = NULL, score_value = NULL, "
-                "score_success = NULL, score_failed_reason = NULL, scored_at = NULL"
+                "INSERT INTO prediction_queue (competition_id, resolvable_at, pk) "
+                "SELECT competition_id, resolvable_at, pk FROM predictions"
             )
         )
         session.execute(text("UPDATE competitions SET last_cycle_at = NULL, revision = 0"))

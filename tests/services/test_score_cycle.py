@@ -11,9 +11,11 @@ from podium.domain.timestamps import floor_to
 from podium.services.score_cycle import EXPIRED_REASON, run_score_cycle
 from podium.store.database import Database
 from podium.store.leaderboards import LeaderboardRepository
+from podium.store.predictions import STATUS, with_outcomes
 from podium.store.tables import (
     CompetitionRow,
     ModelScoreSnapshotRow,
+    PredictionOutcomeRow,
     PredictionRow,
     ScoreRollupRow,
 )
@@ -42,14 +44,16 @@ def cycle(db: Database, now_ms: int, batch_size: int = 1_000):  # type: ignore[n
 def statuses(db: Database) -> dict[str, tuple[str, float | None, str | None]]:
     with db.read() as session:
         rows = session.execute(
-            select(
-                PredictionRow.id,
-                PredictionRow.status,
-                PredictionRow.score_value,
-                PredictionRow.score_failed_reason,
+            with_outcomes(
+                select(
+                    PredictionRow.id,
+                    STATUS,
+                    PredictionOutcomeRow.score_value,
+                    PredictionOutcomeRow.score_failed_reason,
+                )
             )
         )
-        return {row.id: (row.status, row.score_value, row.score_failed_reason) for row in rows}
+        return {row[0]: (row[1], row[2], row[3]) for row in rows}
 
 
 def test_a_cycle_scores_due_predictions_and_builds_a_ranked_leaderboard(database: Database) -> None:
@@ -251,7 +255,9 @@ def test_price_return_resolution_from_observations(database: Database) -> None:
     assert result["up"] == ("SCORED", 1.0, None)
     assert result["down"] == ("SCORED", 0.0, None)
     with database.read() as session:
-        truth = session.scalar(select(PredictionRow.truth).where(PredictionRow.id == "up"))
+        truth = session.scalar(
+            with_outcomes(select(PredictionOutcomeRow.truth)).where(PredictionRow.id == "up")
+        )
     assert truth == pytest.approx(0.03)
 
 
@@ -330,8 +336,10 @@ def test_cycles_in_small_batches_match_a_naive_recomputation(database: Database)
                 PredictionRow.model_id,
                 PredictionRow.param_id,
                 PredictionRow.resolvable_at,
-                PredictionRow.score_value,
-            ).where(PredictionRow.status == PredictionStatus.SCORED.value)
+                PredictionOutcomeRow.score_value,
+            )
+            .join(PredictionOutcomeRow, PredictionOutcomeRow.pk == PredictionRow.pk)
+            .where(PredictionOutcomeRow.status == PredictionStatus.SCORED.value)
         ).all()
         total = session.scalar(select(func.count()).select_from(PredictionRow))
         board = LeaderboardRepository(session)

@@ -9,7 +9,8 @@ from sqlalchemy import select
 from podium.services.score_cycle import run_score_cycle
 from podium.store.database import Database
 from podium.store.leaderboards import LeaderboardRepository
-from podium.store.tables import PredictionRow
+from podium.store.predictions import STATUS, with_outcomes
+from podium.store.tables import PredictionOutcomeRow, PredictionRow
 from tests import builders
 from tests.builders import HOUR_MS
 from tests.conftest import T0
@@ -55,13 +56,15 @@ def _stored(db: Database, competition_id: str) -> tuple[list[tuple[object, ...]]
         predictions = [
             tuple(row)
             for row in session.execute(
-                select(
-                    PredictionRow.id,
-                    PredictionRow.status,
-                    PredictionRow.truth,
-                    PredictionRow.score_value,
-                    PredictionRow.score_success,
-                    PredictionRow.score_failed_reason,
+                with_outcomes(
+                    select(
+                        PredictionRow.id,
+                        STATUS,
+                        PredictionOutcomeRow.truth,
+                        PredictionOutcomeRow.score_value,
+                        PredictionOutcomeRow.score_success,
+                        PredictionOutcomeRow.score_failed_reason,
+                    )
                 )
                 .where(PredictionRow.competition_id == competition_id)
                 .order_by(PredictionRow.id)

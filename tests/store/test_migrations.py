@@ -5,12 +5,14 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine, inspect, text
 
+from podium.services.score_cycle import run_score_cycle
 from podium.store import migrator
 from podium.store.database import Database
 from podium.store.schema import metadata
@@ -85,3 +87,74 @@ def test_predictions_lose_their_foreign_keys_and_a_downgrade_restores_them(
     with scratch_database.read() as session:
         stored = session.execute(text("SELECT id, model_id, param_id FROM predictions")).all()
     assert [tuple(stored_row) for stored_row in stored] == [(f"m1/p1/{T0 - 3_600_000}", "m1", "p1")]
+
+
+_OUTCOME_COLUMNS = "p.id, o.status, o.truth, o.score_value, o.score_success, o.score_failed_reason"
+
+
+def _outcomes_and_queue(database: Database) -> tuple[set[tuple[Any, ...]], set[tuple[Any, ...]]]:
+    with database.read() as session:
+        outcomes = session.execute(
+            text(
+                f"SELECT {_OUTCOME_COLUMNS} FROM predictions AS p "
+                "JOIN prediction_outcomes AS o ON o.pk = p.pk"
+            )
+        ).all()
+        queue = session.execute(
+            text(
+                "SELECT p.id, q.competition_id, q.resolvable_at FROM prediction_queue AS q "
+                "JOIN predictions AS p ON p.pk = q.pk"
+            )
+        ).all()
+    return {tuple(row) for row in outcomes}, {tuple(row) for row in queue}
+
+
+def test_outcomes_and_the_queue_move_to_their_tables_and_back(scratch_database: Database) -> None:
+    builders.competition(scratch_database, T0, grace_period="1h")
+    builders.roster(
+        scratch_database, T0, "c1", models={"m1": "ann"}, params=[{"id": "p1", "horizon": 3600}]
+    )
+    hour = 3_600_000
+    rows = [
+        {"id": id_, "model_id": "m1", "param_id": "p1", "payload": payload, "performed_at": at}
+        for id_, payload, at in (
+            ("scored", 0.5, T0 - 2 * hour),
+            ("failed", {"bad": 1}, T0 - 2 * hour),
+            ("expired", 0.5, T0 - 3 * hour),
+            ("pending", 0.5, T0),
+        )
+    ]
+    assert builders.predictions(scratch_database, T0, "c1", rows).stored == 4
+    builders.truths(scratch_database, "c1", [{"param_id": "p1", "ts": T0 - hour, "value": 0.25}])
+    run_score_cycle(scratch_database, competition_id="c1", now_ms=T0, batch_size=10)
+    outcomes, queue = _outcomes_and_queue(scratch_database)
+    assert {row[:2] for row in outcomes} == {
+        ("scored", "SCORED"),
+        ("failed", "FAILED"),
+        ("expired", "EXPIRED"),
+    }
+    assert queue == {("pending", "c1", T0 + hour)}
+
+    # Relative to 0010 itself, so that the test holds whatever revision comes after it.
+    migrator.downgrade(scratch_database.engine, "0010_prediction_outcomes-1")
+    tables = set(inspect(scratch_database.engine).get_table_names())
+    assert not tables & {"prediction_outcomes", "prediction_queue"}
+    indexes = {
+        index["name"] for index in inspect(scratch_database.engine).get_indexes("predictions")
+    }
+    assert "ix_predictions_due" in indexes
+    with scratch_database.read() as session:
+        columns = _OUTCOME_COLUMNS.replace("o.", "p.")
+        stored = session.execute(text(f"SELECT {columns} FROM predictions AS p")).all()
+    assert {tuple(row) for row in stored} == outcomes | {
+        ("pending", "PENDING", None, None, None, None)
+    }
+
+    migrator.upgrade(scratch_database.engine)
+    assert migrator.is_current(scratch_database.engine)
+    assert _outcomes_and_queue(scratch_database) == (outcomes, queue)
+    # The pending prediction is scored from the queue the upgrade filled.
+    builders.truths(scratch_database, "c1", [{"param_id": "p1", "ts": T0 + hour, "value": 0.5}])
+    report = run_score_cycle(scratch_database, competition_id="c1", now_ms=T0 + hour, batch_size=10)
+    assert report.scored == 1
+    assert _outcomes_and_queue(scratch_database)[1] == set()

@@ -1,12 +1,14 @@
 """``PredictionRepository.insert_missing``: a new batch by COPY on PostgreSQL, a batch that
 repeats stored rows by ``INSERT … ON CONFLICT DO NOTHING``, on SQLite an ``INSERT … SELECT
-FROM json_each``; the same rows stored either way, payloads exactly."""
+FROM json_each``; the same rows stored either way, payloads exactly, and each new one queued
+for the score worker once."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
 from podium.store.database import Database
 from podium.store.predictions import NewPrediction, PredictionRepository
@@ -28,6 +30,19 @@ def _rows(ids: list[str]) -> list[NewPrediction]:
 def _insert(database: Database, rows: list[NewPrediction]) -> set[str]:
     with database.write() as session:
         return PredictionRepository(session).insert_missing("c1", rows, submitted_at=5)
+
+
+def _queued(database: Database) -> list[tuple[str, int]]:
+    """The queue's rows, as (prediction id, resolvable_at), with repeats."""
+    with database.read() as session:
+        rows = session.execute(
+            text(
+                "SELECT p.id, q.resolvable_at FROM prediction_queue AS q "
+                "JOIN predictions AS p ON p.pk = q.pk AND p.competition_id = q.competition_id "
+                "AND p.resolvable_at = q.resolvable_at"
+            )
+        )
+        return sorted((row[0], row[1]) for row in rows)
 
 
 def _stored(database: Database, ids: list[str]) -> dict[str, NewPrediction]:
@@ -52,6 +67,7 @@ def test_rows_are_stored_exactly_and_a_retry_stores_nothing(
     assert _stored(database, ids) == {row[0]: row for row in rows}
     assert _insert(database, rows) == set()
     assert len(_stored(database, ids)) == len(ids)
+    assert _queued(database) == sorted((row[0], row[5]) for row in rows)
 
 
 def test_a_batch_that_repeats_some_stored_rows_stores_only_the_new_ones(
@@ -63,3 +79,4 @@ def test_a_batch_that_repeats_some_stored_rows_stores_only_the_new_ones(
     # savepoint undoes before the INSERT stores them again.
     assert _insert(database, first[4:] + first[:4]) == {f"r{index}" for index in range(4, 10)}
     assert _stored(database, [row[0] for row in first]) == {row[0]: row for row in first}
+    assert _queued(database) == sorted((row[0], row[5]) for row in first)
