@@ -336,7 +336,7 @@ def record_attempt(
         created_at = now_ms if spec.created_at is None else instant_ms(spec.created_at)
         if created_at > now_ms + max_clock_skew_ms:
             raise InvalidInputError.for_field("created_at", "is in the future")
-        challenge = ChallengeRepository(session).get(challenge_id, tenant_id=tenant_id)
+        challenge = ChallengeRepository(session).for_attempt(challenge_id, tenant_id=tenant_id)
     if not challenge.is_active:
         raise ConflictError(f"challenge {challenge_id!r} is not active: it takes no attempts")
     probe = AttemptOutcome(

@@ -23,8 +23,9 @@ JSON_VALUES = st.recursive(
     | st.integers(min_value=-(2**63), max_value=2**63 - 1)
     | st.floats()
     | st.text(),
-    lambda children: st.lists(children, max_size=4)
-    | st.dictionaries(st.text(max_size=8), children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4)
+    ),
     max_leaves=12,
 )
 
