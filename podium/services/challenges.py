@@ -14,9 +14,7 @@ collections and events hook in there.
 
 from __future__ import annotations
 
-import threading
 import uuid
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -41,6 +39,7 @@ from podium.errors import (
 from podium.schemas.challenges import AttemptCreate, ChallengeCreate, ChallengeUpdate
 from podium.schemas.common import instant_ms
 from podium.services.attempt_scoring import AttemptScorer, is_known_scorer_id, scorer_target
+from podium.services.read_cache import BoundedCache
 from podium.store.challenge_tables import ChallengeAttemptRow, ChallengeEntryRow, ChallengeRow
 from podium.store.challenges import (
     AttemptRepository,
@@ -445,7 +444,7 @@ class ChallengeLeaderboard:
     standings: list[RankedStanding]
 
 
-class StandingsCache:
+class StandingsCache(BoundedCache[tuple[object, ...], tuple[int, list[RankedStanding]]]):
     """Pages of standings by challenge revision: reused until an attempt bumps the revision.
 
     The key holds the revision read with the challenge, so a page is never served once a newer
@@ -453,24 +452,7 @@ class StandingsCache:
     """
 
     def __init__(self, max_pages: int = 2_048) -> None:
-        self.max_pages = max_pages
-        self._pages: OrderedDict[tuple[object, ...], tuple[int, list[RankedStanding]]] = (
-            OrderedDict()
-        )
-        self._lock = threading.Lock()
-
-    def get(self, key: tuple[object, ...]) -> tuple[int, list[RankedStanding]] | None:
-        with self._lock:
-            found = self._pages.get(key)
-            if found is not None:
-                self._pages.move_to_end(key)
-            return found
-
-    def put(self, key: tuple[object, ...], page: tuple[int, list[RankedStanding]]) -> None:
-        with self._lock:
-            self._pages[key] = page
-            while len(self._pages) > self.max_pages:
-                self._pages.popitem(last=False)
+        super().__init__(max_pages)
 
 
 STANDINGS_CACHE = StandingsCache()
@@ -511,12 +493,12 @@ def challenge_leaderboard(
             ChallengeRepository(session), tenant_id, challenge_id, include_inactive
         )
         key = (db.url, challenge.id, challenge.created_at, challenge.revision, limit, offset)
-        page = cache.get(key)
-        if page is None:
-            page = _ranked_page(
+        page = cache.get_or_load(
+            key,
+            lambda: _ranked_page(
                 StandingRepository(session), challenge.id, limit=limit, offset=offset
-            )
-            cache.put(key, page)
+            ),
+        )
     total, ranked = page
     return ChallengeLeaderboard(
         challenge=challenge, total=total, limit=limit, offset=offset, standings=ranked
