@@ -71,17 +71,15 @@ class ChallengeRepository:
     def lock_for_attempt(self, challenge_id: str, *, tenant_id: str) -> ChallengeRow:
         """The challenge, locked as by ``lock``, its ``revision`` bumped: one UPDATE (Core: the
         ORM's bulk UPDATE took more CPU than the statement); the row is not in the session."""
-        found = self.session.execute(
-            _LOCK_FOR_ATTEMPT, {"lock_id": challenge_id, "lock_tenant_id": tenant_id}
-        ).first()
-        if found is None:
-            raise NotFoundError("challenge", challenge_id)
-        return detached(ChallengeRow, found._mapping)
+        return self._one(_LOCK_FOR_ATTEMPT, challenge_id, tenant_id)
 
     def for_attempt(self, challenge_id: str, *, tenant_id: str) -> ChallengeRow:
         """The challenge as ``get`` reads it, by one Core SELECT; the row is not in the session."""
+        return self._one(_CHALLENGE, challenge_id, tenant_id)
+
+    def _one(self, statement: Any, challenge_id: str, tenant_id: str) -> ChallengeRow:
         found = self.session.execute(
-            _CHALLENGE, {"find_id": challenge_id, "find_tenant_id": tenant_id}
+            statement, {"key_id": challenge_id, "key_tenant_id": tenant_id}
         ).first()
         if found is None:
             raise NotFoundError("challenge", challenge_id)
@@ -183,15 +181,15 @@ _ENTRY_VALUES = tuple(column.key for column in _entries.c if not column.primary_
 _LOCK_FOR_ATTEMPT = (
     update(_challenges)
     .where(
-        _challenges.c.id == bindparam("lock_id", type_=String),
-        _challenges.c.tenant_id == bindparam("lock_tenant_id", type_=String),
+        _challenges.c.id == bindparam("key_id", type_=String),
+        _challenges.c.tenant_id == bindparam("key_tenant_id", type_=String),
     )
     .values(revision=_challenges.c.revision + 1)
     .returning(*_challenges.c)
 )
 _CHALLENGE = select(*_challenges.c).where(
-    _challenges.c.id == bindparam("find_id", type_=String),
-    _challenges.c.tenant_id == bindparam("find_tenant_id", type_=String),
+    _challenges.c.id == bindparam("key_id", type_=String),
+    _challenges.c.tenant_id == bindparam("key_tenant_id", type_=String),
 )
 _INSERT_ATTEMPT = insert(_attempts).returning(_attempts.c.id)
 _INSERT_ENTRY = insert(_entries)
