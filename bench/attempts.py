@@ -14,9 +14,17 @@ Before them, the scorer on batches (``AttemptScorer.score_many`` of ``--batch`` 
 round trip per sandbox worker), in-process and sandboxed with 1 and 2 workers taking turns
 ``--batches`` times; ``--only batch`` or ``--only http`` runs one part.
 
+The POSTs go to a fresh store per run (``--backend``: a SQLite file, or a PostgreSQL database
+created for the run and dropped after it), for each ``--mode`` (built-in strategy, plugin
+in-process, plugin sandboxed; all three by default), ``--repeat`` times (medians, samples in
+brackets). Besides the client's figures, the API process's CPU per POST (user + system, read
+from ``/proc``; the sandbox's worker processes not included). The conditions (backend,
+clients, load average before and after) are printed with the figures.
+
 Run from the repository root::
 
-    python -m bench.attempts                 # defaults: 2000 attempts, 4 clients
+    python -m bench.attempts                 # defaults: 2000 attempts, 4 clients, SQLite
+    python -m bench.attempts --only http --backend postgresql --mode built-in --repeat 3
     python -m bench.attempts --attempts 500 --clients 2 --database-url postgresql+psycopg://...
 
 or as scenario 5 of the harness (``scenario`` below; ``Scale.attempts`` POSTs per mode)::
@@ -39,12 +47,15 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
 
+from bench.backends import BACKENDS, fresh_store
 from bench.run import Figure, Run, check
+from bench.server import process_cpu_seconds
 
 SCORER = "bench.attempts:BenchScorer"
 
@@ -150,14 +161,25 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+@dataclass(frozen=True, slots=True)
+class Served:
+    """A ``podium serve`` process: its base URL and process id."""
+
+    url: str
+    pid: int
+
+
 @contextmanager
-def serving(database_url: str, *, sandboxed: bool) -> Iterator[str]:
+def serving(database_url: str, *, sandboxed: bool) -> Iterator[Served]:
     port = _free_port()
     env = {
         **os.environ,
         "PODIUM_SCORER_SANDBOX": "true" if sandboxed else "false",
         "PODIUM_LOG_LEVEL": "WARNING",
         "PODIUM_WRITE_RATE_LIMIT": "0",  # the clients post far more than 600 a minute
+        # Starting the sandbox and loading the plugin to check it when the challenge is created
+        # takes more than the default 5 s on a loaded machine.
+        "PODIUM_SCORER_TIMEOUT_MS": "30000",
         "PYTHONPATH": str(Path.cwd()),
     }
     process = subprocess.Popen(
@@ -186,7 +208,7 @@ def serving(database_url: str, *, sandboxed: bool) -> Iterator[str]:
                 time.sleep(0.1)
         else:
             raise RuntimeError("podium serve did not start")
-        yield url
+        yield Served(url, process.pid)
     finally:
         process.terminate()
         process.wait(timeout=30)
@@ -212,10 +234,12 @@ def bench_http(
     challenge: dict[str, Any],
 ) -> dict[str, float]:
     custom = challenge["scoring_strategy"] == "custom"
-    with serving(database_url, sandboxed=sandboxed) as url:
+    with serving(database_url, sandboxed=sandboxed) as served:
+        url = served.url
         with httpx.Client(base_url=url, timeout=60) as admin:
             created = admin.post("/api/challenges", json=challenge)
-            created.raise_for_status()
+            if created.status_code != 201:
+                raise RuntimeError(f"the challenge was not created: {created.text}")
             challenge_id = created.json()["id"]
         rng = random.Random(2)
         bodies = [
@@ -237,10 +261,12 @@ def bench_http(
         warm_up = bodies[:WARM_UP]
         post_all(warm_up)  # warm-up: connections, the scorer pool
         shares = [bodies[i::clients] for i in range(clients)]
+        cpu = process_cpu_seconds(served.pid)
         started = time.perf_counter()
         with ThreadPoolExecutor(clients) as pool:
             latencies = [value for part in pool.map(post_all, shares) for value in part]
         elapsed = time.perf_counter() - started
+        cpu = process_cpu_seconds(served.pid) - cpu
         with httpx.Client(base_url=url, timeout=60) as reader:
             board = reader.get(f"/api/challenges/{challenge_id}/leaderboard?limit=10")
             board.raise_for_status()
@@ -250,6 +276,7 @@ def bench_http(
         "per_s": attempts / elapsed,
         "p50_ms": statistics.median(latencies) * 1000,
         "p99_ms": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000,
+        "cpu_ms": cpu / attempts * 1000,
         "posted": len(warm_up) + attempts,
         "stored": stored,
         "scored": scored,
@@ -315,8 +342,77 @@ def scenario(run: Run) -> list[Figure]:
             run.figure("5 attempts", f"POST {mode}", "att/s", [r["per_s"] for r in results], note),
             run.figure("5 attempts", f"POST {mode} p50", "ms", [r["p50_ms"] for r in results]),
             run.figure("5 attempts", f"POST {mode} p99", "ms", [r["p99_ms"] for r in results]),
+            run.figure("5 attempts", f"POST {mode} API CPU", "ms", [r["cpu_ms"] for r in results]),
         ]
     return figures
+
+
+# The modes of ``--mode``: the table's label, the challenge, whether the plugin is sandboxed.
+HTTP_MODES = {
+    "built-in": ("built-in strategy `fastest` (no plugin)", BUILT_IN, True),
+    "in-process": ("plugin in-process", CUSTOM, False),
+    "sandboxed": ("plugin sandboxed (worker processes)", CUSTOM, True),
+}
+
+
+def _load() -> str:
+    return ", ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
+def _shown(samples: list[float], form: str) -> str:
+    """The median of ``samples``, then the samples in brackets when there are several."""
+    median = format(statistics.median(samples), form)
+    if len(samples) == 1:
+        return median
+    return f"{median} [{', '.join(format(sample, form) for sample in samples)}]"
+
+
+def _print_http(args: argparse.Namespace) -> None:
+    """The POST table: one row per mode, medians of ``args.repeat`` runs on fresh stores."""
+    modes = args.mode or list(HTTP_MODES)
+    store = args.database_url or args.backend
+    print(
+        f"conditions: {store}, {args.clients} clients, {args.attempts} POSTs per run, "
+        f"{args.players} players, {args.repeat} run(s) per mode; load average {_load()} at start"
+    )
+    print()
+    print(
+        "| mode | scorer alone (attempts/s) | POST attempts/s | p50 POST (ms) | p99 POST (ms) "
+        "| API process CPU per POST (ms) |"
+    )
+    print("|---|---|---|---|---|---|")
+    for mode in modes:
+        label, challenge, sandboxed = HTTP_MODES[mode]
+        scorer = (
+            _shown([bench_scorer(args.scorer_attempts, sandboxed=sandboxed)], ",.0f")
+            if challenge is CUSTOM
+            else "-"
+        )
+        results = []
+        for repeat in range(args.repeat):
+            with tempfile.TemporaryDirectory() as folder:
+                if args.database_url is not None:
+                    results.append(_posted(args, args.database_url, sandboxed, challenge))
+                    continue
+                with fresh_store(args.backend, Path(folder), f"attempts_{repeat}") as url:
+                    results.append(_posted(args, url, sandboxed, challenge))
+        print(
+            f"| {label} | {scorer} | {_shown([r['per_s'] for r in results], ',.0f')} | "
+            f"{_shown([r['p50_ms'] for r in results], '.1f')} | "
+            f"{_shown([r['p99_ms'] for r in results], '.1f')} | "
+            f"{_shown([r['cpu_ms'] for r in results], '.2f')} |",
+            flush=True,
+        )
+    print()
+    print(f"load average {_load()} at the end")
+
+
+def _posted(
+    args: argparse.Namespace, url: str, sandboxed: bool, challenge: dict[str, Any]
+) -> dict[str, float]:
+    return bench_http(
+        url, args.attempts, args.clients, args.players, sandboxed=sandboxed, challenge=challenge
+    )
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -325,7 +421,19 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--scorer-attempts", type=int, default=5000)
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--players", type=int, default=300)
-    parser.add_argument("--database-url", default=None, help="default: a fresh SQLite file")
+    parser.add_argument(
+        "--backend", choices=BACKENDS, default="sqlite", help="a fresh store of it per run"
+    )
+    parser.add_argument(
+        "--database-url", default=None, help="an existing store instead of --backend's"
+    )
+    parser.add_argument(
+        "--mode",
+        choices=tuple(HTTP_MODES),
+        action="append",
+        help="the POST modes to run (repeatable; default: all three)",
+    )
+    parser.add_argument("--repeat", type=int, default=1, help="runs per mode (medians)")
     parser.add_argument("--batch", type=int, default=1000, help="attempts per scored batch")
     parser.add_argument("--batches", type=int, default=15, help="rounds of batches timed")
     parser.add_argument(
@@ -339,38 +447,8 @@ def main(argv: list[str] | None = None) -> None:
     print()
     if args.only != "http":
         _print_batches(args.batch, args.batches)
-    if args.only == "batch":
-        return
-    print("| mode | scorer alone (attempts/s) | POST attempts/s | p50 POST (ms) | p99 POST (ms) |")
-    print("|---|---|---|---|---|")
-    with tempfile.TemporaryDirectory() as folder:
-        url = args.database_url or f"sqlite:///{folder}/baseline.db"
-        http = bench_http(
-            url, args.attempts, args.clients, args.players, sandboxed=True, challenge=BUILT_IN
-        )
-    print(
-        f"| built-in strategy `fastest` (no plugin) | - | {http['per_s']:,.0f} | "
-        f"{http['p50_ms']:.1f} | {http['p99_ms']:.1f} |",
-        flush=True,
-    )
-    for sandboxed in (False, True):
-        per_s = bench_scorer(args.scorer_attempts, sandboxed=sandboxed)
-        with tempfile.TemporaryDirectory() as folder:
-            url = args.database_url or f"sqlite:///{folder}/bench.db"
-            http = bench_http(
-                url,
-                args.attempts,
-                args.clients,
-                args.players,
-                sandboxed=sandboxed,
-                challenge=CUSTOM,
-            )
-        mode = "plugin sandboxed (worker processes)" if sandboxed else "plugin in-process"
-        print(
-            f"| {mode} | {per_s:,.0f} | {http['per_s']:,.0f} | "
-            f"{http['p50_ms']:.1f} | {http['p99_ms']:.1f} |",
-            flush=True,
-        )
+    if args.only != "batch":
+        _print_http(args)
 
 
 def _print_batches(batch: int, rounds: int) -> None:

@@ -10,6 +10,9 @@ after a freeze) and says which events that makes:
   previous and the new record. A tie does not beat a record (whoever got there first keeps it),
   and a head that got *worse* (the holder was banned) publishes nothing.
 
+``record_may_move`` says, from where a player's new best ranks, when the record cannot move, so
+that the record is not looked up for nothing.
+
 Each event carries a ``dedupe_key`` unique per challenge: two processes that see the same
 change write the same key, and the store keeps one (exactly-once under concurrency).
 """
@@ -104,6 +107,24 @@ def detect_events(
             },
         )
     ]
+
+
+def record_may_move(*, rank: int | None, anyone_unseen: bool, frozen: bool) -> bool:
+    """Whether a player's new best, ranked ``rank`` among all placed entries, may change the
+    published record; ``False`` means ``detect_events`` has nothing new to say.
+
+    Every placed entry is a success, and ``rank`` is 1 + the entries strictly better (by value,
+    then time). A new best ranked below first has such an entry ahead of it: when every player
+    is seen (``anyone_unseen`` false) and nothing is frozen, that entry is a success the public
+    sees, so the record, the best of those, is at least as good and already published, and a
+    new best behind it cannot beat it (a tie does not beat a record either). With hidden or
+    banned players the entries ahead may be theirs, and with a freeze they may be after it: the
+    record must then be looked up.
+
+    "Already published" holds because each change of what the public sees publishes its events
+    in turn: an attempt (here), a player shown again, a freeze lifted or moved.
+    """
+    return rank == 1 or anyone_unseen or frozen
 
 
 def record_order(strategy: ScoringStrategy, attempt: AttemptOutcome) -> tuple[float, ...]:

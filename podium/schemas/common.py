@@ -85,6 +85,11 @@ def _instant_out(value: datetime) -> str:
     return text.replace("+00:00", "Z")
 
 
+def instant_text(epoch_ms: int) -> str:
+    """Epoch milliseconds as an ``Instant`` is written in JSON (ISO 8601 UTC)."""
+    return _instant_out(from_ms(epoch_ms))
+
+
 Instant = Annotated[
     datetime,
     BeforeValidator(parse_instant),

@@ -15,8 +15,6 @@
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Hashable
 
 from sqlalchemy import func, select
@@ -36,6 +34,7 @@ from podium.services.challenges import (
     record_attempt,
 )
 from podium.services.fair_play import enforce_attempt_rules, precheck_attempt
+from podium.services.read_cache import BoundedCache
 from podium.store.challenge_tables import ChallengeAttemptRow, ChallengeRow
 from podium.store.challenges import ChallengeRepository
 from podium.store.collection_tables import PlayerFlagsRow
@@ -75,9 +74,7 @@ def submit_attempt(
     )
 
 
-_CACHE_SIZE = 256
-_cache: OrderedDict[Hashable, list[Standing]] = OrderedDict()
-_cache_lock = threading.Lock()
+_cache: BoundedCache[Hashable, list[Standing]] = BoundedCache(256)
 
 
 def _visible_standings(
@@ -100,26 +97,20 @@ def _visible_standings(
         tuple(flags),
         tuple(hidden),
     )
-    with _cache_lock:
-        found = _cache.get(key)
-        if found is not None:
-            _cache.move_to_end(key)
-            return found
-    table = ChallengeAttemptRow
-    query = select(table).where(table.challenge_id == challenge.id)
-    if bound is not None:
-        query = query.where(table.created_at < bound)
-    if hidden:
-        query = query.where(table.end_user_id.not_in(hidden))
-    found = standings(
-        ScoringStrategy(challenge.scoring_strategy),
-        (outcome_of(row) for row in session.scalars(query)),
-    )
-    with _cache_lock:
-        _cache[key] = found
-        while len(_cache) > _CACHE_SIZE:
-            _cache.popitem(last=False)
-    return found
+
+    def read() -> list[Standing]:
+        table = ChallengeAttemptRow
+        query = select(table).where(table.challenge_id == challenge.id)
+        if bound is not None:
+            query = query.where(table.created_at < bound)
+        if hidden:
+            query = query.where(table.end_user_id.not_in(hidden))
+        return standings(
+            ScoringStrategy(challenge.scoring_strategy),
+            (outcome_of(row) for row in session.scalars(query)),
+        )
+
+    return _cache.get_or_load(key, read)
 
 
 def fair_challenge_leaderboard(

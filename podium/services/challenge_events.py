@@ -25,6 +25,7 @@ from podium.domain.challenge_events import (
     ChallengeRecord,
     EventType,
     detect_events,
+    record_may_move,
     record_of,
 )
 from podium.domain.challenges import ScoringStrategy, best_attempt
@@ -170,12 +171,16 @@ def on_attempt_recorded(session: Session, recorded: RecordedAttempt) -> None:
     # Only a player's new best can move the record (a first success is always one).
     if not attempt.succeeded or not recorded.personal_best:
         return
-    _lock_events(session, recorded.challenge.id)
-    invisible = invisible_players(session, tenant_id=recorded.challenge.tenant_id)
+    challenge = recorded.challenge
+    _lock_events(session, challenge.id)
+    invisible = invisible_players(session, tenant_id=challenge.tenant_id)
     record_solve(session, attempt=attempt, invisible=invisible)
-    publish_in(
-        session, challenge=recorded.challenge, now_ms=attempt.recorded_at, invisible=invisible
-    )
+    bound = challenge_bound(session, challenge_id=challenge.id, now_ms=attempt.recorded_at)
+    if not record_may_move(
+        rank=recorded.rank, anyone_unseen=bool(invisible), frozen=bound is not None
+    ):
+        return
+    publish_in(session, challenge=challenge, now_ms=attempt.recorded_at, invisible=invisible)
 
 
 def publish_challenge_events(

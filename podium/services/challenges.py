@@ -14,9 +14,7 @@ collections and events hook in there.
 
 from __future__ import annotations
 
-import threading
 import uuid
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -41,6 +39,7 @@ from podium.errors import (
 from podium.schemas.challenges import AttemptCreate, ChallengeCreate, ChallengeUpdate
 from podium.schemas.common import instant_ms
 from podium.services.attempt_scoring import AttemptScorer, is_known_scorer_id, scorer_target
+from podium.services.read_cache import BoundedCache
 from podium.store.challenge_tables import ChallengeAttemptRow, ChallengeEntryRow, ChallengeRow
 from podium.store.challenges import (
     AttemptRepository,
@@ -225,7 +224,8 @@ def update_challenge(
             row.scoring_config = scoring.config
         row.updated_at = now_ms
         session.flush()
-        return row
+    CHALLENGE_CACHE.forget(ChallengeCache.key(db, tenant_id=tenant_id, challenge_id=row.id))
+    return row
 
 
 def get_challenge(
@@ -258,6 +258,7 @@ def delete_challenge(db: Database, *, tenant_id: str, challenge_id: str) -> None
     with db.write() as session:
         challenges = ChallengeRepository(session)
         challenges.delete(challenges.lock(challenge_id, tenant_id=tenant_id))
+    CHALLENGE_CACHE.forget(ChallengeCache.key(db, tenant_id=tenant_id, challenge_id=challenge_id))
 
 
 @dataclass(frozen=True, slots=True)
@@ -303,6 +304,65 @@ class PendingAttempt:
 AttemptPrecheck = Callable[[Session, PendingAttempt], None]
 
 
+class ChallengeCache(BoundedCache[tuple[str, str, str], ChallengeRow]):
+    """Challenges attempts were recorded for, by store, tenant and id: the challenge an attempt
+    is scored with, without reading it first. Never trusted: the attempt's lock returns the
+    challenge as it is, and an attempt scored with one that changed since is scored again
+    (``record_attempt``). An inactive challenge is always read. The rows kept are not changed.
+    """
+
+    def __init__(self, max_challenges: int = 1_024) -> None:
+        super().__init__(max_challenges)
+
+    @staticmethod
+    def key(db: Database, *, tenant_id: str, challenge_id: str) -> tuple[str, str, str]:
+        return (db.url, tenant_id, challenge_id)
+
+
+CHALLENGE_CACHE = ChallengeCache()
+
+
+class _StaleChallengeError(Exception):
+    """The challenge changed between the memory it was scored from and the attempt's lock."""
+
+
+def _scored_by(row: ChallengeRow) -> tuple[Any, ...]:
+    """What scoring an attempt reads of its challenge (``AttemptScorer.score``), and whether
+    the challenge takes attempts."""
+    return (*_scoring_of(row), row.timeout_ms, row.app_id, row.workflow_id, row.is_active)
+
+
+def _challenge_to_score(
+    session: Session,
+    key: tuple[str, str, str],
+    *,
+    tenant_id: str,
+    challenge_id: str,
+    cache: ChallengeCache | None,
+) -> tuple[ChallengeRow, bool]:
+    """The challenge to score an attempt with, and whether it came from ``cache`` (rather than
+    from ``session``): one read for all the threads that miss it at once."""
+
+    def read() -> ChallengeRow:
+        return ChallengeRepository(session).for_attempt(challenge_id, tenant_id=tenant_id)
+
+    if cache is None:
+        return read(), False
+    read_here: list[bool] = []
+
+    def load() -> ChallengeRow:
+        read_here.append(True)
+        return read()
+
+    found = cache.get_or_load(key, load)
+    if read_here:
+        return found, False
+    if not found.is_active:  # it may be active again: ask the store
+        cache.forget(key)
+        return read(), False
+    return found, True
+
+
 def _standing_key(entry: ChallengeEntryRow | None) -> StandingKey | None:
     if entry is None or not entry.placed:
         return None
@@ -320,6 +380,7 @@ def record_attempt(
     max_clock_skew_ms: int,
     listeners: Sequence[AttemptListener] = (),
     prechecks: Sequence[AttemptPrecheck] = (),
+    challenges: ChallengeCache | None = CHALLENGE_CACHE,
 ) -> RecordedAttempt:
     """Score the attempt, store it, update the player's standing; return what changed.
 
@@ -328,7 +389,43 @@ def record_attempt(
     (the lock, which bumps the revision; the standing; the attempt; both ranks and the leader;
     the standing written), a sixth only when the player takes the lead, plus what
     ``listeners`` need.
+
+    The challenge is taken from ``challenges`` when it is there (``None``: always read), and
+    kept there as the lock returns it. If what scoring reads of it changed since it was kept,
+    the attempt is rolled back and recorded again with the challenge read from the store, as
+    it would have been without the cache.
     """
+    arguments: dict[str, Any] = {
+        "tenant_id": tenant_id,
+        "challenge_id": challenge_id,
+        "spec": spec,
+        "scorer": scorer,
+        "now_ms": now_ms,
+        "max_clock_skew_ms": max_clock_skew_ms,
+        "listeners": listeners,
+        "prechecks": prechecks,
+    }
+    try:
+        return _record_attempt(db, **arguments, challenges=challenges, from_cache=True)
+    except _StaleChallengeError:
+        return _record_attempt(db, **arguments, challenges=challenges, from_cache=False)
+
+
+def _record_attempt(
+    db: Database,
+    *,
+    tenant_id: str,
+    challenge_id: str,
+    spec: AttemptCreate,
+    scorer: AttemptScorer,
+    now_ms: int,
+    max_clock_skew_ms: int,
+    listeners: Sequence[AttemptListener],
+    prechecks: Sequence[AttemptPrecheck],
+    challenges: ChallengeCache | None,
+    from_cache: bool,
+) -> RecordedAttempt:
+    key = ChallengeCache.key(db, tenant_id=tenant_id, challenge_id=challenge_id)
     with db.read() as session:
         pending = PendingAttempt(tenant_id, challenge_id, spec.end_user_id, now_ms)
         for precheck in prechecks:
@@ -336,7 +433,13 @@ def record_attempt(
         created_at = now_ms if spec.created_at is None else instant_ms(spec.created_at)
         if created_at > now_ms + max_clock_skew_ms:
             raise InvalidInputError.for_field("created_at", "is in the future")
-        challenge = ChallengeRepository(session).get(challenge_id, tenant_id=tenant_id)
+        challenge, from_memory = _challenge_to_score(
+            session,
+            key,
+            tenant_id=tenant_id,
+            challenge_id=challenge_id,
+            cache=challenges if from_cache else None,
+        )
     if not challenge.is_active:
         raise ConflictError(f"challenge {challenge_id!r} is not active: it takes no attempts")
     probe = AttemptOutcome(
@@ -351,17 +454,31 @@ def record_attempt(
     scored = scorer.score(challenge, probe, tenant_id=tenant_id)
     strategy = ScoringStrategy(challenge.scoring_strategy)
     scored_with = _scoring_of(challenge)
+    scored_by = _scored_by(challenge)
     value = strategy_value(strategy, replace(probe, score=scored.score))
     ordered = sort_value(strategy, value)
     with db.write() as session:
         # The lock is an UPDATE of the revision (rolled back with the attempt if it fails);
         # on PostgreSQL the standing is read after it, in a snapshot that sees the writer
         # the lock waited for.
-        challenge = ChallengeRepository(session).lock_for_attempt(challenge_id, tenant_id=tenant_id)
+        try:
+            challenge = ChallengeRepository(session).lock_for_attempt(
+                challenge_id, tenant_id=tenant_id
+            )
+        except NotFoundError:
+            if challenges is not None:
+                challenges.forget(key)
+            raise
+        if from_memory and _scored_by(challenge) != scored_by:
+            assert challenges is not None
+            challenges.put(key, challenge)
+            raise _StaleChallengeError
         if _scoring_of(challenge) != scored_with or not challenge.is_active:
             raise ConflictError(
                 f"challenge {challenge_id!r} changed while the attempt was scored; send it again"
             )
+        if challenges is not None:
+            challenges.put(key, challenge)
         standings = StandingRepository(session)
         entry = standings.find(challenge_id=challenge.id, end_user_id=spec.end_user_id)
         attempt = AttemptRepository(session).insert(
@@ -445,7 +562,7 @@ class ChallengeLeaderboard:
     standings: list[RankedStanding]
 
 
-class StandingsCache:
+class StandingsCache(BoundedCache[tuple[object, ...], tuple[int, list[RankedStanding]]]):
     """Pages of standings by challenge revision: reused until an attempt bumps the revision.
 
     The key holds the revision read with the challenge, so a page is never served once a newer
@@ -453,24 +570,7 @@ class StandingsCache:
     """
 
     def __init__(self, max_pages: int = 2_048) -> None:
-        self.max_pages = max_pages
-        self._pages: OrderedDict[tuple[object, ...], tuple[int, list[RankedStanding]]] = (
-            OrderedDict()
-        )
-        self._lock = threading.Lock()
-
-    def get(self, key: tuple[object, ...]) -> tuple[int, list[RankedStanding]] | None:
-        with self._lock:
-            found = self._pages.get(key)
-            if found is not None:
-                self._pages.move_to_end(key)
-            return found
-
-    def put(self, key: tuple[object, ...], page: tuple[int, list[RankedStanding]]) -> None:
-        with self._lock:
-            self._pages[key] = page
-            while len(self._pages) > self.max_pages:
-                self._pages.popitem(last=False)
+        super().__init__(max_pages)
 
 
 STANDINGS_CACHE = StandingsCache()
@@ -511,12 +611,12 @@ def challenge_leaderboard(
             ChallengeRepository(session), tenant_id, challenge_id, include_inactive
         )
         key = (db.url, challenge.id, challenge.created_at, challenge.revision, limit, offset)
-        page = cache.get(key)
-        if page is None:
-            page = _ranked_page(
+        page = cache.get_or_load(
+            key,
+            lambda: _ranked_page(
                 StandingRepository(session), challenge.id, limit=limit, offset=offset
-            )
-            cache.put(key, page)
+            ),
+        )
     total, ranked = page
     return ChallengeLeaderboard(
         challenge=challenge, total=total, limit=limit, offset=offset, standings=ranked

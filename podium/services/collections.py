@@ -13,9 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import secrets
-import threading
 import time
-from collections import OrderedDict
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -48,6 +46,7 @@ from podium.plugins.collection_scorer_protocol import ChallengeBest, CollectionS
 from podium.plugins.sandbox import ScorerSandbox, shared_sandbox
 from podium.schemas.collections import CollectionCreate, CollectionUpdate, DynamicValueIn
 from podium.schemas.common import instant_ms
+from podium.services.read_cache import BoundedCache
 from podium.settings import Settings
 from podium.store.challenge_events import SolveRepository
 from podium.store.challenge_tables import ChallengeAttemptRow, ChallengeRow
@@ -375,9 +374,7 @@ class CollectionBoard:
     hidden: frozenset[str]
 
 
-_CACHE_SIZE = 256
-_cache: OrderedDict[Hashable, tuple[list[CollectionStanding], frozenset[str]]] = OrderedDict()
-_cache_lock = threading.Lock()
+_cache: BoundedCache[Hashable, tuple[list[CollectionStanding], frozenset[str]]] = BoundedCache(256)
 
 
 def _flags_signature(session: Session, tenant_id: str) -> tuple[int, int]:
@@ -443,11 +440,8 @@ def collection_leaderboard(
             is_admin,
             sum(solves.count(cid) for cid in challenge_ids) if collection.dynamic_value else 0,
         )
-        with _cache_lock:
-            cached = _cache.get(key)
-            if cached is not None:
-                _cache.move_to_end(key)
-        if cached is None:
+
+        def compute() -> tuple[list[CollectionStanding], frozenset[str]]:
             strategy = CollectionStrategy(collection.strategy)
             attempts = _successful_attempts(
                 session,
@@ -468,11 +462,9 @@ def collection_leaderboard(
                     else None
                 ),
             )
-            cached = (standings, invisible if is_admin else frozenset())
-            with _cache_lock:
-                _cache[key] = cached
-                while len(_cache) > _CACHE_SIZE:
-                    _cache.popitem(last=False)
+            return standings, invisible if is_admin else frozenset()
+
+        cached = _cache.get_or_load(key, compute)
     present_bounds = [bound for bound in bounds.values() if bound is not None]
     return CollectionBoard(
         collection=collection,

@@ -1,13 +1,17 @@
-"""Values the hot report reads keep in memory, with a strict staleness bound.
+"""Values kept in memory between requests: ``ReadCache`` (bounded staleness) and
+``BoundedCache`` (bounded size).
 
-A value read from the store is served until it is ``PODIUM_READ_CACHE_MS`` old (counted from
-when its read began) or this process commits a write through the same ``Database``
+``ReadCache``: a value read from the store is served until it is ``PODIUM_READ_CACHE_MS`` old
+(counted from when its read began) or this process commits a write through the same ``Database``
 (``Database.write_generation`` changes), whichever comes first: a change made through this
 process (its score worker, an API call) is seen at once, a change made by another process within
 the bound. Past half the bound, a value still served is read again in the background
 (stale-while-revalidate, one read at a time per key), so that under steady load no request
 waits for a reload. ``peek`` never does I/O, so an async route can answer from memory and go to
 the thread pool only to ``load``.
+
+``BoundedCache``: values whose key says when they are stale (a revision, an ``updated_at``...),
+or that the caller checks itself, so they never age; the least recently used go first.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -129,3 +134,67 @@ class ReadCache(Generic[K, V]):
             self.load(key, entry.read)
         except Exception:  # the entry stays marked: past the bound a request reads it again
             log.warning("background refresh of %r failed", key, exc_info=True)
+
+
+class BoundedCache(Generic[K, V]):
+    """At most ``max_entries`` values, the least recently used dropped first; thread-safe.
+
+    ``get_or_load`` loads a missing key once however many threads ask for it at the same time:
+    the others wait for that load instead of repeating it.
+    """
+
+    def __init__(self, max_entries: int) -> None:
+        self.max_entries = max_entries
+        self._values: OrderedDict[K, V] = OrderedDict()
+        self._loading: dict[K, threading.Event] = {}
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def get(self, key: K) -> V | None:
+        with self._lock:
+            return self._get(key)
+
+    def put(self, key: K, value: V) -> None:
+        with self._lock:
+            self._put(key, value)
+
+    def forget(self, key: K) -> None:
+        with self._lock:
+            self._values.pop(key, None)
+
+    def get_or_load(self, key: K, load: Callable[[], V]) -> V:
+        """The value of ``key``, ``load()``-ed and kept if missing (``load`` must not return
+        ``None``). If ``load`` raises, the error is the caller's and a waiting thread loads."""
+        while True:
+            with self._lock:
+                found = self._get(key)
+                if found is not None:
+                    return found
+                loading = self._loading.get(key)
+                if loading is None:
+                    loading = self._loading[key] = threading.Event()
+                    break
+            loading.wait()  # then read what that load kept (or load, if it failed)
+        try:
+            value = load()
+            with self._lock:
+                self._put(key, value)
+            return value
+        finally:
+            with self._lock:
+                del self._loading[key]
+            loading.set()
+
+    def _get(self, key: K) -> V | None:
+        found = self._values.get(key)
+        if found is not None:
+            self._values.move_to_end(key)
+        return found
+
+    def _put(self, key: K, value: V) -> None:
+        self._values[key] = value
+        self._values.move_to_end(key)
+        while len(self._values) > self.max_entries:
+            self._values.popitem(last=False)

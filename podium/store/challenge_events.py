@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import cast
 
-from sqlalchemy import Select, String, Table, bindparam, case, func, select
+from sqlalchemy import Select, String, Table, bindparam, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -30,10 +30,23 @@ def _latest_record(*, excluding: bool) -> Select[ChallengeEventRow]:
 _LATEST_RECORD = _latest_record(excluding=False)
 _LATEST_RECORD_EXCLUDING = _latest_record(excluding=True)
 _solves = cast(Table, ChallengeSolveRow.__table__)
+_SOLVE_CHALLENGE = bindparam("challenge_id", type_=String)
+# The last position given and the player's own, if any: two reads of an index each (the
+# unique ``(challenge_id, position)`` and the primary key), where a count would read every
+# solve of the challenge.
 _SOLVES = select(
-    func.count(),
-    func.count(case((_solves.c.end_user_id == bindparam("end_user_id", type_=String), 1))),
-).where(_solves.c.challenge_id == bindparam("challenge_id", type_=String))
+    select(_solves.c.position)
+    .where(_solves.c.challenge_id == _SOLVE_CHALLENGE)
+    .order_by(_solves.c.position.desc())
+    .limit(1)
+    .scalar_subquery(),
+    select(_solves.c.position)
+    .where(
+        _solves.c.challenge_id == _SOLVE_CHALLENGE,
+        _solves.c.end_user_id == bindparam("end_user_id", type_=String),
+    )
+    .scalar_subquery(),
+)
 _ADD_SOLVE = {
     name: dialect.insert(_solves).on_conflict_do_nothing().returning(_solves.c.position)
     for name, dialect in (("sqlite", sqlite), ("postgresql", postgresql))
@@ -126,13 +139,14 @@ class SolveRepository:
     def add_next(
         self, *, challenge_id: str, end_user_id: str, attempt_id: int, solved_at: int
     ) -> bool:
-        """Give the player the next free position; ``False`` when they have one already or
-        another writer took it."""
-        position, solved = self.session.execute(
+        """Give the player the position after the last one given; ``False`` when they have one
+        already or another writer took it."""
+        last, own = self.session.execute(
             _SOLVES, {"challenge_id": challenge_id, "end_user_id": end_user_id}
         ).one()
-        if solved:
+        if own is not None:
             return False
+        position = 0 if last is None else last + 1
         dialect = self.session.get_bind().dialect.name
         found = self.session.execute(
             _ADD_SOLVE[dialect],

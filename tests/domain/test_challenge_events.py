@@ -11,6 +11,7 @@ from podium.domain.challenge_events import (
     EventType,
     detect_events,
     find_head,
+    record_may_move,
     record_of,
     record_order,
 )
@@ -141,3 +142,20 @@ def test_replaying_attempts_publishes_one_first_blood_and_only_improvements(atte
     ]
     assert orders == sorted(orders, reverse=True)
     assert len(set(orders)) == len(orders)
+
+
+@pytest.mark.parametrize(
+    ("rank", "anyone_unseen", "frozen", "may_move"),
+    [
+        pytest.param(1, False, False, True, id="first: may beat the record"),
+        pytest.param(2, False, False, False, id="behind a seen success: cannot"),
+        pytest.param(7, False, False, False, id="far behind: cannot"),
+        pytest.param(2, True, False, True, id="the entries ahead may be unseen players'"),
+        pytest.param(2, False, True, True, id="the entries ahead may be after the freeze"),
+        pytest.param(1, True, True, True, id="first, unseen players and a freeze"),
+    ],
+)
+def test_a_new_best_behind_a_seen_success_cannot_move_the_record(
+    rank: int, anyone_unseen: bool, frozen: bool, may_move: bool
+) -> None:
+    assert record_may_move(rank=rank, anyone_unseen=anyone_unseen, frozen=frozen) is may_move

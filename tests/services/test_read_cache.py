@@ -1,13 +1,15 @@
 """``ReadCache``: a value is reused for ``max_age_ms`` or until this ``Database`` writes, and read
-again in the background past half of it."""
+again in the background past half of it. ``BoundedCache``: least recently used out first, one
+load per missing key."""
 
 from __future__ import annotations
 
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from podium.services.read_cache import MISSING, ReadCache
+from podium.services.read_cache import MISSING, BoundedCache, ReadCache
 from podium.store.database import Database
 from tests.conftest import Monotonic, Refreshes
 
@@ -161,3 +163,48 @@ def test_a_zero_bound_never_reuses(database: Database, monotonic: Monotonic) -> 
     values = cache(database, monotonic, max_age_ms=0)
     assert values.load("k", lambda: 1) == 1
     assert values.peek("k") is MISSING
+
+
+def test_a_bounded_cache_drops_the_least_recently_used() -> None:
+    cache: BoundedCache[str, int] = BoundedCache(2)
+    cache.put("a", 1)
+    cache.put("b", 2)
+    assert cache.get("a") == 1  # "b" is now the least recently used
+    cache.put("c", 3)
+    assert (cache.get("a"), cache.get("b"), cache.get("c")) == (1, None, 3)
+    cache.forget("a")
+    assert cache.get("a") is None
+    assert len(cache) == 1
+
+
+def test_a_missing_key_is_loaded_once_for_threads_asking_together() -> None:
+    cache: BoundedCache[str, int] = BoundedCache(4)
+    started, release = threading.Event(), threading.Event()
+    loads: list[int] = []
+
+    def load() -> int:
+        loads.append(1)
+        started.set()
+        assert release.wait(10)
+        return 42
+
+    with ThreadPoolExecutor(4) as pool:
+        first = pool.submit(cache.get_or_load, "k", load)
+        assert started.wait(10)
+        others = [pool.submit(cache.get_or_load, "k", load) for _ in range(3)]
+        release.set()
+        assert [found.result(10) for found in (first, *others)] == [42] * 4
+    assert loads == [1]
+    assert cache.get_or_load("k", load) == 42
+    assert loads == [1]
+
+
+def test_a_failed_load_is_the_callers_error_and_the_next_caller_loads() -> None:
+    cache: BoundedCache[str, int] = BoundedCache(4)
+
+    def broken() -> int:
+        raise RuntimeError("store down")
+
+    with pytest.raises(RuntimeError):
+        cache.get_or_load("k", broken)
+    assert cache.get_or_load("k", lambda: 7) == 7

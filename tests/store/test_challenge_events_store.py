@@ -6,6 +6,7 @@ import threading
 
 from podium.domain.challenge_events import EventDraft, EventType
 from podium.store.challenge_events import ChallengeEventRepository, SolveRepository
+from podium.store.collection_tables import ChallengeSolveRow
 from podium.store.database import Database
 from tests.conftest import T0
 
@@ -53,6 +54,25 @@ def test_solve_positions_are_given_in_turn(database: Database) -> None:
         assert solves.add_next(challenge_id="ch", end_user_id="bob", attempt_id=2, solved_at=T0)
         assert not solves.add_next(challenge_id="ch", end_user_id="ann", attempt_id=3, solved_at=T0)
         assert solves.positions(["ch"]) == {("ch", "ann"): 0, ("ch", "bob"): 1}
+
+
+def test_a_solve_takes_the_position_after_the_last_one(database: Database) -> None:
+    """Positions follow the last one given, not the number of solves (a gap stays a gap)."""
+    with database.write() as session:
+        session.add(
+            ChallengeSolveRow(
+                challenge_id="ch", end_user_id="ann", position=4, attempt_id=1, solved_at=T0
+            )
+        )
+        session.flush()
+        solves = SolveRepository(session)
+        assert solves.add_next(challenge_id="ch", end_user_id="bob", attempt_id=2, solved_at=T0)
+        assert solves.add_next(challenge_id="other", end_user_id="bob", attempt_id=3, solved_at=T0)
+        assert solves.positions(["ch", "other"]) == {
+            ("ch", "ann"): 4,
+            ("ch", "bob"): 5,
+            ("other", "bob"): 0,
+        }
 
 
 def test_the_latest_record_leaves_out_the_players_asked(database: Database) -> None:
