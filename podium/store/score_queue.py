@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from podium.domain.due_batch import DueBatch, Labels
 from podium.domain.model import Param
-from podium.store.database import insert_rows
+from podium.store.database import insert_rows, number_array
 
 # The queue's primary key (competition_id, resolvable_at, pk) serves the range; each due
 # prediction is then looked up by its primary key. On PostgreSQL the LATERAL subquery (kept
@@ -61,11 +61,6 @@ _DEQUEUE_POSTGRESQL = (
 _DEQUEUE_SQLITE = (
     "DELETE FROM prediction_queue WHERE competition_id = ? AND resolvable_at = ? AND pk = ?"
 )
-
-
-def _array_literal(values: list[int]) -> str:
-    """A PostgreSQL array literal of integers: ``{1,2,3}``."""
-    return "{" + ",".join(map(str, values)) + "}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,8 +175,8 @@ class ScoreQueueRepository:
             connection.exec_driver_sql(
                 _DEQUEUE_POSTGRESQL,
                 (
-                    _array_literal(outcomes.resolvable_at),
-                    _array_literal(outcomes.pk),
+                    number_array(outcomes.resolvable_at),
+                    number_array(outcomes.pk),
                     competition_id,
                     min(outcomes.resolvable_at),
                     max(outcomes.resolvable_at),

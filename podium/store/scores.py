@@ -21,7 +21,7 @@ from podium.domain.rollups import RollupColumns, RollupDelta, ScoredRow
 from podium.domain.score_table import CountColumns, SnapshotColumns, WindowColumns
 from podium.domain.timestamps import floor_to
 from podium.domain.windows import WINDOW_NAMES, WindowSpec
-from podium.store.database import fetch_columns, insert_rows, json_text
+from podium.store.database import fetch_columns, insert_rows, json_text, number_array
 from podium.store.tables import (
     ModelScoreSnapshotRow,
     PredictionOutcomeRow,
@@ -219,7 +219,10 @@ class ScoreRepository:
         ]
         connection = self.session.connection()
         if connection.dialect.name == "postgresql":
-            connection.exec_driver_sql(target.postgresql, tuple(columns))
+            # The ids as lists, the numbers as array literals (``number_array``: faster to send).
+            connection.exec_driver_sql(
+                target.postgresql, (*columns[:3], *map(number_array, columns[3:]))
+            )
         else:
             connection.exec_driver_sql(target.sqlite, list(zip(*columns, strict=True)))
 
