@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import ColumnElement, delete, select, update
 from sqlalchemy.orm import Session
 
 from podium.errors import NotFoundError
 from podium.store.collection_tables import ChallengeEventRow, WebhookDeliveryRow, WebhookRow
 from podium.store.database import dialect_insert
+
+
+def _due(now_ms: int) -> tuple[ColumnElement[bool], ...]:
+    """Which deliveries are due: pending, with their next attempt's time come."""
+    return (
+        WebhookDeliveryRow.status == "pending",
+        WebhookDeliveryRow.next_attempt_at <= now_ms,
+    )
 
 
 class WebhookRepository:
@@ -63,14 +71,7 @@ class DeliveryRepository:
     def any_due(self, *, now_ms: int) -> bool:
         """Whether some delivery is due (a read: an idle pass need not open a write)."""
         return (
-            self.session.scalar(
-                select(WebhookDeliveryRow.id)
-                .where(
-                    WebhookDeliveryRow.status == "pending",
-                    WebhookDeliveryRow.next_attempt_at <= now_ms,
-                )
-                .limit(1)
-            )
+            self.session.scalar(select(WebhookDeliveryRow.id).where(*_due(now_ms)).limit(1))
             is not None
         )
 
@@ -84,10 +85,7 @@ class DeliveryRepository:
         """
         query = (
             select(WebhookDeliveryRow)
-            .where(
-                WebhookDeliveryRow.status == "pending",
-                WebhookDeliveryRow.next_attempt_at <= now_ms,
-            )
+            .where(*_due(now_ms))
             .order_by(WebhookDeliveryRow.next_attempt_at, WebhookDeliveryRow.id)
             .limit(limit)
         )
