@@ -161,7 +161,13 @@ class PredictionOutcomeRow(Base):
     """
 
     __tablename__ = "prediction_outcomes"
-    __table_args__ = (CheckConstraint("status IN ('SCORED', 'FAILED', 'EXPIRED')", name="status"),)
+    # Equalities, not ``IN (…)``: SQLite builds a temporary table of the list each time an
+    # insert runs, i.e. per outcome of an ``executemany`` (migration 0011).
+    __table_args__ = (
+        CheckConstraint(
+            "status = 'SCORED' OR status = 'FAILED' OR status = 'EXPIRED'", name="status"
+        ),
+    )
 
     pk: Mapped[int] = mapped_column(SerialKey, primary_key=True, autoincrement=False)
     status: Mapped[str] = mapped_column(String(8))
@@ -229,8 +235,8 @@ class ScoreRollupRow(Base):
         ),
     )
 
-    competition_id: Mapped[str] = mapped_column(ForeignKey("competitions.id"), primary_key=True)
-    model_id: Mapped[str] = mapped_column(ForeignKey("models.id"), primary_key=True)
+    competition_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    model_id: Mapped[str] = mapped_column(primary_key=True)
     param_id: Mapped[str] = mapped_column(primary_key=True)
     bucket_start: Mapped[int] = mapped_column(primary_key=True)
     count: Mapped[int] = mapped_column(Integer, default=0)
@@ -240,9 +246,12 @@ class ScoreRollupRow(Base):
 
 class ScoreTotalRow(Base):
     __tablename__ = "score_totals"
+    # Half of each page left free on PostgreSQL: a cycle's update of a total finds room for
+    # the new row version on its page, without a new index entry (migration 0011).
+    __table_args__ = {"postgresql_with": {"fillfactor": 50}}
 
-    competition_id: Mapped[str] = mapped_column(ForeignKey("competitions.id"), primary_key=True)
-    model_id: Mapped[str] = mapped_column(ForeignKey("models.id"), primary_key=True)
+    competition_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    model_id: Mapped[str] = mapped_column(primary_key=True)
     param_id: Mapped[str] = mapped_column(primary_key=True)
     count: Mapped[int] = mapped_column(default=0)
     total: Mapped[float] = mapped_column(default=0.0)

@@ -11,6 +11,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.exc import IntegrityError
 
 from podium.services.score_cycle import run_score_cycle
 from podium.store import migrator
@@ -158,3 +159,69 @@ def test_outcomes_and_the_queue_move_to_their_tables_and_back(scratch_database: 
     report = run_score_cycle(scratch_database, competition_id="c1", now_ms=T0 + hour, batch_size=10)
     assert report.scored == 1
     assert _outcomes_and_queue(scratch_database)[1] == set()
+
+
+def _rollup_keys(database: Database) -> set[str]:
+    inspector = inspect(database.engine)
+    return {
+        key["name"]
+        for table in ("score_rollups", "score_totals")
+        for key in inspector.get_foreign_keys(table)
+    }
+
+
+def _totals_fillfactor(database: Database) -> list[str] | None:
+    if not database.is_postgresql:
+        return None
+    with database.read() as session:
+        options: list[str] | None = session.execute(
+            text("SELECT reloptions FROM pg_class WHERE relname = 'score_totals'")
+        ).scalar_one()
+    return options
+
+
+def _insert_outcome(database: Database, pk: int, status: str) -> None:
+    with database.write() as session:
+        session.execute(
+            text(
+                "INSERT INTO prediction_outcomes (pk, status, score_success, scored_at) "
+                "VALUES (:pk, :status, false, 0)"
+            ),
+            {"pk": pk, "status": status},
+        )
+
+
+def test_rollups_lose_their_foreign_keys_and_outcomes_keep_their_status_check(
+    scratch_database: Database,
+) -> None:
+    builders.competition(scratch_database, T0, grace_period="1h")
+    builders.roster(
+        scratch_database, T0, "c1", models={"m1": "ann"}, params=[{"id": "p1", "horizon": 3600}]
+    )
+    row = {"model_id": "m1", "param_id": "p1", "payload": 0.5, "performed_at": T0 - 7_200_000}
+    builders.predictions(scratch_database, T0, "c1", [row])
+    builders.truths(scratch_database, "c1", [{"param_id": "p1", "ts": T0 - 3_600_000, "value": 1}])
+    report = run_score_cycle(scratch_database, competition_id="c1", now_ms=T0, batch_size=10)
+    assert report.scored == 1
+    assert _rollup_keys(scratch_database) == set()
+    assert _totals_fillfactor(scratch_database) in (None, ["fillfactor=50"])
+
+    # Relative to 0011 itself, so that the test holds whatever revision comes after it.
+    migrator.downgrade(scratch_database.engine, "0011_rollup_writes-1")
+    assert _rollup_keys(scratch_database) == {
+        f"fk_{table}_{column}_{referred}"
+        for table in ("score_rollups", "score_totals")
+        for column, referred in (("competition_id", "competitions"), ("model_id", "models"))
+    }
+    assert _totals_fillfactor(scratch_database) in (None, [])
+    migrator.upgrade(scratch_database.engine)
+    assert _rollup_keys(scratch_database) == set()
+    with scratch_database.read() as session:
+        totals = session.execute(text("SELECT model_id, count FROM score_totals")).all()
+        rollups = session.execute(text("SELECT model_id, count FROM score_rollups")).all()
+    assert [tuple(total) for total in totals] == [("m1", 1)]
+    assert [tuple(rollup) for rollup in rollups] == [("m1", 1)]
+
+    _insert_outcome(scratch_database, 1_000, "EXPIRED")
+    with pytest.raises(IntegrityError):
+        _insert_outcome(scratch_database, 1_001, "PENDING")
