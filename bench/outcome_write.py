@@ -19,6 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
 import psycopg
 from sqlalchemy import make_url
 
@@ -45,13 +46,13 @@ PARTS = ("insert outcomes", "delete queue rows", "both")
 def _outcomes(due: list[tuple[int, int]]) -> OutcomeColumns:
     n = len(due)
     return OutcomeColumns(
+        pk=np.array([pk for _, pk in due], dtype=np.int64),
         status=["SCORED"] * n,
-        truth=[0.1] * n,
-        score_value=[0.2] * n,
-        score_success=[True] * n,
+        truth=np.full(n, 0.1),
+        score_value=np.full(n, 0.2),
+        score_success=np.ones(n, dtype=bool),
         score_failed_reason=[None] * n,
-        pk=[pk for _, pk in due],
-        resolvable_at=[at for at, _ in due],
+        resolvable_at=np.array([at for at, _ in due], dtype=np.int64),
         scored_at=NOW_MS,
     )
 

@@ -176,7 +176,7 @@ def _score_due(
     )
     count = int(resolved.size)
     status = [PredictionStatus.SCORED.value] * count
-    success = [True] * count
+    success = np.ones(count, dtype=bool)
     reasons: list[str | None] = [None] * count
     for index, reason in scores.failures.items():
         status[index] = PredictionStatus.FAILED.value
@@ -190,15 +190,15 @@ def _score_due(
     report.expired += int(expired.size)
     report.waiting += int(waiting.size - expired.size)
     gone = int(expired.size)
+    none = np.full(gone, np.nan)
     outcomes = OutcomeColumns(
+        pk=np.concatenate((due.pk[resolved], due.pk[expired])),
         status=status + [PredictionStatus.EXPIRED.value] * gone,
-        truth=truths[resolved].tolist() + [None] * gone,
-        score_value=[None if value != value else value for value in scores.values.tolist()]
-        + [None] * gone,
-        score_success=success + [False] * gone,
+        truth=np.concatenate((truths[resolved], none)),
+        score_value=np.concatenate((scores.values, none)),
+        score_success=np.concatenate((success, np.zeros(gone, dtype=bool))),
         score_failed_reason=reasons + [EXPIRED_REASON] * gone,
-        pk=due.pk[resolved].tolist() + due.pk[expired].tolist(),
-        resolvable_at=due.resolvable_at[resolved].tolist() + due.resolvable_at[expired].tolist(),
+        resolvable_at=np.concatenate((due.resolvable_at[resolved], due.resolvable_at[expired])),
         scored_at=now_ms,
     )
     ScoreQueueRepository(session).write_outcomes(outcomes, competition_id=competition.id)

@@ -3,7 +3,7 @@
 The due queue is ``prediction_queue`` (a row per pending prediction, keyed in the order they
 become due). A batch of due predictions is read from it with each prediction's columns, as one
 ``DueBatch`` of arrays (no SQLAlchemy rows); its outcomes are inserted into
-``prediction_outcomes`` (``COPY`` on PostgreSQL, ``executemany`` on SQLite) and its queue rows
+``prediction_outcomes`` (a binary ``COPY`` on PostgreSQL, ``executemany`` on SQLite) and its queue rows
 deleted, in the batch's transaction. Nothing updates ``predictions``.
 """
 
@@ -19,6 +19,8 @@ from sqlalchemy.orm import Session
 
 from podium.domain.due_batch import DueBatch, Labels
 from podium.domain.model import Param
+from podium.domain.predictions import PredictionStatus
+from podium.store.binary_copy import Kind, copy_binary, fixed_rows, packed_row
 from podium.store.database import insert_rows, number_array
 
 # The queue's primary key (competition_id, resolvable_at, pk) serves the range; each due
@@ -49,6 +51,7 @@ _OUTCOME_COLUMNS = (
     "score_failed_reason",
     "scored_at",
 )
+_OUTCOME_KINDS = (Kind.INT8, Kind.TEXT, Kind.FLOAT8, Kind.FLOAT8, Kind.BOOL, Kind.TEXT, Kind.INT8)
 # By the queue's whole key: a prediction queued by a concurrent ingest inside the batch's range
 # (a backfill) stays queued. The range bounds the rows PostgreSQL reads to the batch's (an index
 # range scan, where the join alone scanned the competition's whole queue). The keys travel as
@@ -65,20 +68,24 @@ _DEQUEUE_SQLITE = (
 
 @dataclass(frozen=True, slots=True)
 class OutcomeColumns:
-    """The outcomes of a batch of predictions, one list per column (``resolvable_at``: each
-    prediction's, to dequeue it)."""
+    """The outcomes of a batch of predictions, one array or list per column: NaN where a
+    truth or score is none (NULL); ``resolvable_at``: each prediction's, to dequeue it."""
 
+    pk: np.ndarray  # int64
     status: list[str]
-    truth: list[float | None]
-    score_value: list[float | None]
-    score_success: list[bool]
+    truth: np.ndarray  # float64
+    score_value: np.ndarray  # float64
+    score_success: np.ndarray  # bool
     score_failed_reason: list[str | None]
-    pk: list[int]
-    resolvable_at: list[int]
+    resolvable_at: np.ndarray  # int64
     scored_at: int
 
     def __len__(self) -> int:
         return len(self.pk)
+
+
+def _nullable(values: np.ndarray) -> list[float | None]:
+    return [None if value != value else value for value in values.tolist()]
 
 
 class ScoreQueueRepository:
@@ -150,21 +157,65 @@ class ScoreQueueRepository:
             self.dequeue(outcomes, competition_id=competition_id)
 
     def insert_outcomes(self, outcomes: OutcomeColumns) -> None:
+        """``executemany`` on SQLite; on PostgreSQL one binary ``COPY``, where the scored rows
+        (a truth and a score, no reason) are laid out by NumPy and the others packed one by one."""
+        if self._postgresql:
+            self._copy_outcomes(outcomes)
+            return
         insert_rows(
             self.session,
             "prediction_outcomes",
             _OUTCOME_COLUMNS,
             zip(
-                outcomes.pk,
+                outcomes.pk.tolist(),
                 outcomes.status,
-                outcomes.truth,
-                outcomes.score_value,
-                outcomes.score_success,
+                _nullable(outcomes.truth),
+                _nullable(outcomes.score_value),
+                outcomes.score_success.tolist(),
                 outcomes.score_failed_reason,
                 repeat(outcomes.scored_at),
                 strict=False,
             ),
         )
+
+    def _copy_outcomes(self, outcomes: OutcomeColumns) -> None:
+        scored = PredictionStatus.SCORED.value
+        fixed = (
+            np.fromiter((status == scored for status in outcomes.status), bool, len(outcomes))
+            & np.fromiter((reason is None for reason in outcomes.score_failed_reason), bool)
+            & np.isfinite(outcomes.truth)
+            & np.isfinite(outcomes.score_value)
+        )
+        chunks = [
+            fixed_rows(
+                (
+                    outcomes.pk[fixed],
+                    scored,
+                    outcomes.truth[fixed],
+                    outcomes.score_value[fixed],
+                    outcomes.score_success[fixed],
+                    None,
+                    np.full(int(fixed.sum()), outcomes.scored_at, dtype=np.int64),
+                )
+            )
+        ]
+        truth, score_value = _nullable(outcomes.truth), _nullable(outcomes.score_value)
+        chunks.extend(
+            packed_row(
+                (
+                    int(outcomes.pk[index]),
+                    outcomes.status[index],
+                    truth[index],
+                    score_value[index],
+                    bool(outcomes.score_success[index]),
+                    outcomes.score_failed_reason[index],
+                    outcomes.scored_at,
+                ),
+                _OUTCOME_KINDS,
+            )
+            for index in np.flatnonzero(~fixed).tolist()
+        )
+        copy_binary(self.session, "prediction_outcomes", _OUTCOME_COLUMNS, chunks)
 
     def dequeue(self, outcomes: OutcomeColumns, *, competition_id: str) -> None:
         """The queue rows of the predictions of ``outcomes`` deleted, by key."""
@@ -175,17 +226,22 @@ class ScoreQueueRepository:
             connection.exec_driver_sql(
                 _DEQUEUE_POSTGRESQL,
                 (
-                    number_array(outcomes.resolvable_at),
-                    number_array(outcomes.pk),
+                    number_array(outcomes.resolvable_at.tolist()),
+                    number_array(outcomes.pk.tolist()),
                     competition_id,
-                    min(outcomes.resolvable_at),
-                    max(outcomes.resolvable_at),
+                    int(outcomes.resolvable_at.min()),
+                    int(outcomes.resolvable_at.max()),
                 ),
             )
         else:
             connection.exec_driver_sql(
                 _DEQUEUE_SQLITE,
                 list(
-                    zip(repeat(competition_id), outcomes.resolvable_at, outcomes.pk, strict=False)
+                    zip(
+                        repeat(competition_id),
+                        outcomes.resolvable_at.tolist(),
+                        outcomes.pk.tolist(),
+                        strict=False,
+                    )
                 ),
             )
