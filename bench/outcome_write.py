@@ -5,9 +5,9 @@ python -m bench.outcome_write --repeat 2
 A fresh PostgreSQL store of the scale (``medium``: 1M scored predictions and 100,000 pending,
 ``bench.synthetic``). Each repeat runs on a copy of it (``CREATE DATABASE … TEMPLATE``, then
 ``VACUUM ANALYZE``): the first ``--rows`` due predictions in the cycle's order are read from the
-queue, then the cycle's own write (``ScoreQueueRepository.write_outcomes``: a ``COPY`` into
-``prediction_outcomes`` and a ``DELETE`` from ``prediction_queue`` by key) is timed, part by
-part, in a transaction rolled back. ``predictions`` is not written (nothing updates it since
+queue (``fetch_due``, not timed), then the cycle's own write (``ScoreQueueRepository``'s
+``write_outcomes``: a binary ``COPY`` into ``prediction_outcomes`` and a ``DELETE`` from
+``prediction_queue`` by key) is timed, part by part, in a transaction rolled back. ``predictions`` is not written (nothing updates it since
 migration 0010): the ``UPDATE`` this replaced, of the same 20,000 rows, was 470–500 ms here.
 """
 
@@ -33,39 +33,38 @@ from bench.synthetic import (
     generate_history,
     setup_competition,
 )
+from podium.domain.due_batch import DueBatch
 from podium.store.database import Database
 from podium.store.score_queue import OutcomeColumns, ScoreQueueRepository
 
-_DUE = (
-    "SELECT resolvable_at, pk FROM prediction_queue WHERE competition_id = %s "
-    "AND resolvable_at <= %s ORDER BY resolvable_at, pk LIMIT %s"
-)
 PARTS = ("insert outcomes", "delete queue rows", "both")
 
 
-def _outcomes(due: list[tuple[int, int]]) -> OutcomeColumns:
+def _outcomes(due: DueBatch) -> OutcomeColumns:
     n = len(due)
     return OutcomeColumns(
-        pk=np.array([pk for _, pk in due], dtype=np.int64),
+        pk=due.pk,
         status=["SCORED"] * n,
         truth=np.full(n, 0.1),
         score_value=np.full(n, 0.2),
         score_success=np.ones(n, dtype=bool),
         score_failed_reason=[None] * n,
-        resolvable_at=np.array([at for at, _ in due], dtype=np.int64),
+        resolvable_at=due.resolvable_at,
         scored_at=NOW_MS,
     )
 
 
-def _timed(url: str, outcomes: OutcomeColumns) -> tuple[float, float]:
+def _timed(url: str, rows: int) -> tuple[float, float]:
     """The outcomes' insert and the queue's delete, each timed, in a transaction rolled back."""
     with Database(url) as db, db.write() as session:
         queue = ScoreQueueRepository(session)
         queue.prepare_batch_transaction()
+        due = queue.fetch_due(COMPETITION, now_ms=NOW_MS, after=(-1, -1), limit=rows, params={})
+        outcomes = _outcomes(due)
         started = time.perf_counter()
         queue.insert_outcomes(outcomes)
         inserted = time.perf_counter()
-        queue.dequeue(outcomes, competition_id=COMPETITION)
+        queue.dequeue(outcomes, due=due, competition_id=COMPETITION)
         deleted = time.perf_counter()
         session.rollback()
     return inserted - started, deleted - inserted
@@ -85,11 +84,7 @@ def measure(url: str, rows: int, repeat: int) -> dict[str, list[float]]:
             try:
                 with psycopg.connect(libpq_url(copy_url), autocommit=True) as connection:
                     connection.execute("VACUUM ANALYZE")
-                    due = [
-                        (int(at), int(pk))
-                        for at, pk in connection.execute(_DUE, (COMPETITION, NOW_MS, rows))
-                    ]
-                insert, delete = _timed(copy_url, _outcomes(due))
+                insert, delete = _timed(copy_url, rows)
                 seconds["insert outcomes"].append(insert)
                 seconds["delete queue rows"].append(delete)
                 seconds["both"].append(insert + delete)

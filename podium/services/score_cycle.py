@@ -201,7 +201,7 @@ def _score_due(
         resolvable_at=np.concatenate((due.resolvable_at[resolved], due.resolvable_at[expired])),
         scored_at=now_ms,
     )
-    ScoreQueueRepository(session).write_outcomes(outcomes, competition_id=competition.id)
+    ScoreQueueRepository(session).write_outcomes(outcomes, due=due, competition_id=competition.id)
     if count:
         ScoreRepository(session).add_rollup_columns(
             competition.id,

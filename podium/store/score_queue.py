@@ -3,8 +3,9 @@
 The due queue is ``prediction_queue`` (a row per pending prediction, keyed in the order they
 become due). A batch of due predictions is read from it with each prediction's columns, as one
 ``DueBatch`` of arrays (no SQLAlchemy rows); its outcomes are inserted into
-``prediction_outcomes`` (a binary ``COPY`` on PostgreSQL, ``executemany`` on SQLite) and its queue rows
-deleted, in the batch's transaction. Nothing updates ``predictions``.
+``prediction_outcomes`` (a binary ``COPY`` on PostgreSQL, ``executemany`` on SQLite) and the
+queue rows of the predictions scored, failed or expired deleted (by key on PostgreSQL, by the
+batch's key range on SQLite), in the batch's transaction. Nothing updates ``predictions``.
 """
 
 from __future__ import annotations
@@ -61,8 +62,15 @@ _DEQUEUE_POSTGRESQL = (
     "WHERE q.competition_id = %s AND q.resolvable_at = d.at AND q.pk = d.pk "
     "AND q.resolvable_at BETWEEN %s AND %s"
 )
+# SQLite: the batch's whole key range, read under the one writer's lock in this transaction,
+# so no other row can be in it; one range of the primary key, where a delete per key cost
+# three times as much. The batch's predictions left waiting are queued again.
 _DEQUEUE_SQLITE = (
-    "DELETE FROM prediction_queue WHERE competition_id = ? AND resolvable_at = ? AND pk = ?"
+    "DELETE FROM prediction_queue WHERE competition_id = ? AND resolvable_at BETWEEN ? AND ? "
+    "AND (resolvable_at, pk) >= (?, ?) AND (resolvable_at, pk) <= (?, ?)"
+)
+_REQUEUE_SQLITE = (
+    "INSERT INTO prediction_queue (competition_id, resolvable_at, pk) VALUES (?, ?, ?)"
 )
 
 
@@ -150,11 +158,14 @@ class ScoreQueueRepository:
             params=params,
         )
 
-    def write_outcomes(self, outcomes: OutcomeColumns, *, competition_id: str) -> None:
-        """The outcomes inserted, and their predictions taken off the queue."""
+    def write_outcomes(
+        self, outcomes: OutcomeColumns, *, due: DueBatch, competition_id: str
+    ) -> None:
+        """The outcomes of a batch ``due`` (read by ``fetch_due`` in this transaction)
+        inserted, and their predictions taken off the queue."""
         if len(outcomes):
             self.insert_outcomes(outcomes)
-            self.dequeue(outcomes, competition_id=competition_id)
+            self.dequeue(outcomes, due=due, competition_id=competition_id)
 
     def insert_outcomes(self, outcomes: OutcomeColumns) -> None:
         """``executemany`` on SQLite; on PostgreSQL one binary ``COPY``, where the scored rows
@@ -217,8 +228,10 @@ class ScoreQueueRepository:
         )
         copy_binary(self.session, "prediction_outcomes", _OUTCOME_COLUMNS, chunks)
 
-    def dequeue(self, outcomes: OutcomeColumns, *, competition_id: str) -> None:
-        """The queue rows of the predictions of ``outcomes`` deleted, by key."""
+    def dequeue(self, outcomes: OutcomeColumns, *, due: DueBatch, competition_id: str) -> None:
+        """The queue rows of the predictions of ``outcomes`` deleted: by key on PostgreSQL
+        (a concurrent ingest may queue a backfill inside the batch's range); on SQLite the
+        batch's range, then its predictions without an outcome queued again."""
         if not len(outcomes):
             return
         connection = self.session.connection()
@@ -233,14 +246,21 @@ class ScoreQueueRepository:
                     int(outcomes.resolvable_at.max()),
                 ),
             )
-        else:
+            return
+        first = (int(due.resolvable_at[0]), int(due.pk[0]))
+        last = (int(due.resolvable_at[-1]), int(due.pk[-1]))
+        connection.exec_driver_sql(
+            _DEQUEUE_SQLITE, (competition_id, first[0], last[0], *first, *last)
+        )
+        waiting = np.isin(due.pk, outcomes.pk, invert=True)
+        if waiting.any():
             connection.exec_driver_sql(
-                _DEQUEUE_SQLITE,
+                _REQUEUE_SQLITE,
                 list(
                     zip(
                         repeat(competition_id),
-                        outcomes.resolvable_at.tolist(),
-                        outcomes.pk.tolist(),
+                        due.resolvable_at[waiting].tolist(),
+                        due.pk[waiting].tolist(),
                         strict=False,
                     )
                 ),

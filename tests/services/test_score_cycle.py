@@ -16,6 +16,7 @@ from podium.store.tables import (
     CompetitionRow,
     ModelScoreSnapshotRow,
     PredictionOutcomeRow,
+    PredictionQueueRow,
     PredictionRow,
     ScoreRollupRow,
 )
@@ -388,3 +389,46 @@ def test_rerunning_a_cycle_at_the_same_instant_replaces_its_leaderboard(database
     assert count == 1
     assert board is not None
     assert board.revision == revision
+
+
+def test_predictions_left_waiting_inside_a_batch_stay_queued(database: Database) -> None:
+    """A batch takes its whole key range off the queue on SQLite; the predictions in it that
+    wait for their truth are queued again, and scored once it comes."""
+    setup(database)
+    minutes = range(0, 10 * 60_000, 60_000)
+    builders.predictions(
+        database,
+        T0,
+        "c1",
+        [
+            {
+                "id": f"{param}-{minute}",
+                "model_id": "good",
+                "param_id": param,
+                "payload": 1.0,
+                "performed_at": T0 - HOUR_MS + minute,
+            }
+            for minute in minutes
+            for param in ("BTC-1h", "ETH-1h")
+        ],
+    )
+    truths = [{"ts": T0 + minute, "value": 1.0} for minute in minutes]
+    builders.truths(database, "c1", [{"param_id": "BTC-1h", **truth} for truth in truths])
+    first = cycle(database, T0 + HOUR_MS, batch_size=3)
+    assert (first.scored, first.waiting) == (10, 10)
+    with database.read() as session:
+        queued = set(
+            session.scalars(
+                select(PredictionRow.id).join(
+                    PredictionQueueRow, PredictionQueueRow.pk == PredictionRow.pk
+                )
+            )
+        )
+    assert queued == {f"ETH-1h-{minute}" for minute in minutes}
+
+    builders.truths(database, "c1", [{"param_id": "ETH-1h", **truth} for truth in truths])
+    second = cycle(database, T0 + HOUR_MS, batch_size=3)
+    assert (second.scored, second.waiting) == (10, 0)
+    assert {status for status, _, _ in statuses(database).values()} == {"SCORED"}
+    with database.read() as session:
+        assert session.scalar(select(func.count()).select_from(PredictionQueueRow)) == 0
