@@ -14,12 +14,11 @@
 from __future__ import annotations
 
 import hashlib
-import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from contextvars import ContextVar
-from typing import Generic, TypeVar
+from typing import TypeVar
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -36,13 +35,11 @@ from podium.errors import (
 from podium.services import api_keys
 from podium.services.clock import Clock
 from podium.services.competitions import CompetitionScope, competition_scope
-from podium.services.read_cache import Runner, in_background
+from podium.services.read_cache import MISSING, RefreshingCache, Runner, in_background
 from podium.settings import Settings
 from podium.store.database import Database
 
-log = logging.getLogger(__name__)
-
-K = TypeVar("K")
+K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -63,79 +60,36 @@ class NotCachedError(Exception):
 _CACHED_ONLY: ContextVar[bool] = ContextVar("podium_access_cached_only", default=False)
 
 
-class TimedCache(Generic[K, V]):
-    """A small thread-safe map whose entries expire after ``ttl_s`` seconds.
-
-    An entry asked for past half its time is returned and loaded again in the background (one
-    load at a time per key), so that under steady traffic none expires and no request waits
-    for the store; an entry nobody asked for in its second half expires as before.
-    """
+class TimedCache(RefreshingCache[K, V]):
+    """A ``RefreshingCache`` whose entries are served for ``ttl_s`` seconds: reloaded in the
+    background when asked for past half of it, so that under steady traffic none expires and no
+    request waits for the store; one nobody asked for in its second half expires."""
 
     def __init__(
         self,
         ttl_s: float,
         *,
+        keep_none: bool = True,
         monotonic: Callable[[], float] = time.monotonic,
         refresh_in: Runner = in_background,
     ) -> None:
-        self.ttl_s = ttl_s
-        self.monotonic = monotonic
-        self.refresh_in = refresh_in
-        self._entries: dict[K, tuple[V, float]] = {}
-        self._refreshing: set[K] = set()
-        self._generation = 0  # changed by ``clear``: a load begun before it is not kept
-        self._lock = threading.Lock()
+        super().__init__(
+            ttl_s,
+            max_entries=_CACHE_MAX,
+            keep_none=keep_none,
+            monotonic=monotonic,
+            refresh_in=refresh_in,
+        )
 
-    def get_or_load(self, key: K, load: Callable[[], V], *, keep_none: bool = True) -> V:
+    def get_or_load(self, key: K, load: Callable[[], V]) -> V:
         """The value of ``key``, loaded when absent or expired (``NotCachedError`` instead
         while ``principal_for`` tries to answer from memory alone)."""
-        now = self.monotonic()
-        with self._lock:
-            found = self._entries.get(key)
-            age = now - found[1] if found is not None else 0.0
-            refresh = (
-                found is not None
-                and self.ttl_s / 2 < age <= self.ttl_s
-                and key not in self._refreshing
-            )
-            if refresh:
-                self._refreshing.add(key)
-            generation = self._generation
-        if refresh:
-            self.refresh_in(lambda: self._refresh(key, load, keep_none, generation))
-        if found is not None and 0 <= age <= self.ttl_s:
-            return found[0]
+        found = self.peek(key)
+        if found is not MISSING:
+            return found
         if _CACHED_ONLY.get():
             raise NotCachedError
-        value = load()
-        self._keep(key, value, now, keep_none, generation)
-        return value
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
-            self._generation += 1
-
-    def _keep(self, key: K, value: V, loaded_s: float, keep_none: bool, generation: int) -> None:
-        with self._lock:
-            if generation != self._generation:
-                return
-            if value is None and not keep_none:
-                self._entries.pop(key, None)
-                return
-            if len(self._entries) >= _CACHE_MAX and key not in self._entries:
-                self._entries.clear()
-            self._entries[key] = (value, loaded_s)
-
-    def _refresh(self, key: K, load: Callable[[], V], keep_none: bool, generation: int) -> None:
-        try:
-            started = self.monotonic()
-            self._keep(key, load(), started, keep_none, generation)
-        except Exception:  # the entry expires in its time; a request loads it then
-            log.warning("background reload of an access cache entry failed", exc_info=True)
-        finally:
-            with self._lock:
-                self._refreshing.discard(key)
+        return self.load(key, load)
 
 
 class WriteRateLimiter:
@@ -174,7 +128,10 @@ class AccessControl:
         self.rate_limiter = WriteRateLimiter(settings.write_rate_limit)
         self._keys_required: TimedCache[None, bool] = TimedCache(CACHE_TTL_S)
         self._principals: TimedCache[str, Principal | None] = TimedCache(CACHE_TTL_S)
-        self._scopes: TimedCache[str, CompetitionScope | None] = TimedCache(CACHE_TTL_S)
+        # "No such competition" is never kept: it may be created the next moment, by anyone.
+        self._scopes: TimedCache[str, CompetitionScope | None] = TimedCache(
+            CACHE_TTL_S, keep_none=False
+        )
 
     def keys_required(self) -> bool:
         return self._keys_required.get_or_load(
@@ -182,11 +139,8 @@ class AccessControl:
         )
 
     def competition_scope(self, competition_id: str) -> CompetitionScope | None:
-        # "No such competition" is never reused: it may be created the next moment, by anyone.
         return self._scopes.get_or_load(
-            competition_id,
-            lambda: competition_scope(self.db, competition_id=competition_id),
-            keep_none=False,
+            competition_id, lambda: competition_scope(self.db, competition_id=competition_id)
         )
 
     def forget(self) -> None:

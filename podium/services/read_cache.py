@@ -1,14 +1,18 @@
-"""Values kept in memory between requests: ``ReadCache`` (bounded staleness) and
+"""Values kept in memory between requests: ``RefreshingCache`` (bounded staleness) and
 ``BoundedCache`` (bounded size).
 
-``ReadCache``: a value read from the store is served until it is ``PODIUM_READ_CACHE_MS`` old
-(counted from when its read began) or this process commits a write through the same ``Database``
-(``Database.write_generation`` changes), whichever comes first: a change made through this
-process (its score worker, an API call) is seen at once, a change made by another process within
-the bound. Past half the bound, a value still served is read again in the background
-(stale-while-revalidate, one read at a time per key), so that under steady load no request
-waits for a reload. ``peek`` never does I/O, so an async route can answer from memory and go to
-the thread pool only to ``load``.
+``RefreshingCache``: a value is served until it is a given age (counted from when its read
+began) and, past half of it, still served but read again in the background (stale-while-
+revalidate, one read at a time per key), so that under steady load no caller waits for a reload.
+``peek`` never does I/O, so an async route can answer from memory and go to the thread pool only
+to ``load``. Two caches are built on it:
+
+- ``ReadCache``: a value read from the store is served until it is ``PODIUM_READ_CACHE_MS`` old
+  or this process commits a write through the same ``Database`` (``Database.write_generation``
+  changes), whichever comes first: a change made through this process (its score worker, an API
+  call) is seen at once, a change made by another process within the bound.
+- ``TimedCache`` (``api/access.py``): what access control read from the store, kept
+  ``CACHE_TTL_S`` or until ``clear()`` (keys revoked in this process).
 
 ``BoundedCache``: values whose key says when they are stale (a revision, an ``updated_at``...),
 or that the caller checks itself, so they never age; the least recently used go first.
@@ -64,22 +68,114 @@ MISSING: Final = _Missing.MISSING
 Missing = Literal[_Missing.MISSING]
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class _Entry(Generic[V]):
     value: V
     read_at_s: float  # when the read of ``value`` began
-    generation: int
-    read: Callable[[], V]
-    refreshing: bool = False
+    generation: tuple[int, int]  # the cache's (clears, changes) then
+    read: Callable[[], V]  # how to read it again
 
 
-class ReadCache(Generic[K, V]):
-    """A map of values read from ``db``, each served for ``max_age_ms`` (0: never reused) and
-    read again in the background past half of it.
+class RefreshingCache(Generic[K, V]):
+    """A map of values read from somewhere slow, each served until it is ``max_age_s`` old
+    (counted from when its read began; 0: never kept) and read again in the background when asked
+    for past half of that: under steady traffic no value expires and no caller waits for a read.
 
-    Thread-safe: ``peek`` runs on the event loop, ``load`` in the thread pool, the refreshes on
-    ``refresh_in``.
+    - One background read per key at a time; the callers meanwhile get the value as it is, never
+      past the bound. One that fails is logged, and the next caller past half starts another.
+    - A read begun before ``clear()`` or before ``changes()`` changed is not kept, and a value
+      read before either is not served.
+    - ``keep_none=False``: ``None`` is not kept, and a read that finds it drops the key's value.
+    - At most ``max_entries`` values: a new key when there are that many drops them all.
+
+    Thread-safe: ``peek`` never does I/O and takes the lock only to start a refresh (it may run
+    on the event loop), ``load`` reads on the caller's thread, the refreshes on ``refresh_in``.
     """
+
+    def __init__(
+        self,
+        max_age_s: float,
+        *,
+        max_entries: int = 10_000,
+        keep_none: bool = True,
+        changes: Callable[[], int] = lambda: 0,
+        monotonic: Callable[[], float] = time.monotonic,
+        refresh_in: Runner = in_background,
+    ) -> None:
+        self.max_age_s = max_age_s
+        self.max_entries = max_entries
+        self.keep_none = keep_none
+        self.changes = changes
+        self.monotonic = monotonic
+        self.refresh_in = refresh_in
+        self._entries: dict[K, _Entry[V]] = {}
+        self._refreshing: set[K] = set()
+        self._clears = 0
+        self._lock = threading.Lock()
+
+    def peek(self, key: K) -> V | Missing:
+        """The value of ``key`` if read less than the bound ago, else ``MISSING``, without I/O;
+        past half the bound, it is read again in the background."""
+        entry = self._entries.get(key)
+        if entry is None:
+            return MISSING
+        generation = self._generation()
+        if entry.generation != generation:
+            return MISSING
+        age = self.monotonic() - entry.read_at_s
+        if not 0 <= age <= self.max_age_s:
+            return MISSING
+        if age > self.max_age_s / 2 and key not in self._refreshing:
+            with self._lock:
+                start = key not in self._refreshing
+                self._refreshing.add(key)
+            if start:
+                self.refresh_in(lambda: self._refresh(key, entry.read, generation))
+        return entry.value
+
+    def load(self, key: K, read: Callable[[], V]) -> V:
+        """``read()`` the value of ``key`` and keep it."""
+        generation = self._generation()  # before reading: a change meanwhile shows later
+        started = self.monotonic()
+        value = read()
+        self._keep(key, _Entry(value, started, generation, read))
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self._clears += 1
+
+    def _generation(self) -> tuple[int, int]:
+        return self._clears, self.changes()
+
+    def _keep(self, key: K, entry: _Entry[V]) -> None:
+        if self.max_age_s <= 0:
+            return
+        with self._lock:
+            if entry.generation != self._generation():
+                return
+            if entry.value is None and not self.keep_none:
+                self._entries.pop(key, None)
+                return
+            if len(self._entries) >= self.max_entries and key not in self._entries:
+                self._entries.clear()
+            self._entries[key] = entry
+
+    def _refresh(self, key: K, read: Callable[[], V], generation: tuple[int, int]) -> None:
+        try:
+            started = self.monotonic()
+            self._keep(key, _Entry(read(), started, generation, read))
+        except Exception:  # the value is served up to its bound; a caller past half retries
+            log.warning("background refresh in a %s failed", type(self).__name__, exc_info=True)
+        finally:
+            with self._lock:
+                self._refreshing.discard(key)
+
+
+class ReadCache(RefreshingCache[K, V]):
+    """A ``RefreshingCache`` of values read from ``db``, each served for ``max_age_ms`` (0: never
+    reused) and no longer once this process commits a write through ``db``."""
 
     def __init__(
         self,
@@ -90,50 +186,14 @@ class ReadCache(Generic[K, V]):
         monotonic: Callable[[], float] = time.monotonic,
         refresh_in: Runner = in_background,
     ) -> None:
+        super().__init__(
+            max_age_ms / 1000,
+            max_entries=max_entries,
+            changes=lambda: db.write_generation,
+            monotonic=monotonic,
+            refresh_in=refresh_in,
+        )
         self.db = db
-        self.max_age_s = max_age_ms / 1000
-        self.max_entries = max_entries
-        self.monotonic = monotonic
-        self.refresh_in = refresh_in
-        self._entries: dict[K, _Entry[V]] = {}
-        self._lock = threading.Lock()
-
-    def peek(self, key: K) -> V | Missing:
-        """The value of ``key`` if read less than the bound ago, else ``MISSING``, without I/O.
-
-        Past half the bound the value is served and read again in the background (once: the
-        other callers meanwhile get the value as it is, never past the bound).
-        """
-        entry = self._entries.get(key)
-        if entry is None or entry.generation != self.db.write_generation:
-            return MISSING
-        age = self.monotonic() - entry.read_at_s
-        if not 0 <= age <= self.max_age_s:
-            return MISSING
-        if age > self.max_age_s / 2 and not entry.refreshing:
-            with self._lock:
-                start, entry.refreshing = not entry.refreshing, True
-            if start:
-                self.refresh_in(lambda: self._refresh(key, entry))
-        return entry.value
-
-    def load(self, key: K, read: Callable[[], V]) -> V:
-        """``read()`` the value of ``key`` from the store and keep it."""
-        generation = self.db.write_generation  # before reading: a write meanwhile shows later
-        started = self.monotonic()
-        value = read()
-        if self.max_age_s > 0:
-            with self._lock:
-                if len(self._entries) >= self.max_entries and key not in self._entries:
-                    self._entries.clear()
-                self._entries[key] = _Entry(value, started, generation, read)
-        return value
-
-    def _refresh(self, key: K, entry: _Entry[V]) -> None:
-        try:
-            self.load(key, entry.read)
-        except Exception:  # the entry stays marked: past the bound a request reads it again
-            log.warning("background refresh of %r failed", key, exc_info=True)
 
 
 class BoundedCache(Generic[K, V]):

@@ -1,34 +1,52 @@
-"""``ReadCache``: a value is reused for ``max_age_ms`` or until this ``Database`` writes, and read
-again in the background past half of it. ``BoundedCache``: least recently used out first, one
-load per missing key."""
+"""``RefreshingCache``: a value is served up to its bound and read again in the background past
+half of it, one read per key at a time, never kept from before a ``clear()``. ``ReadCache``: the
+same, until this ``Database`` writes. ``BoundedCache``: least recently used out first, one load
+per missing key."""
 
 from __future__ import annotations
 
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 
 import pytest
 
-from podium.services.read_cache import MISSING, BoundedCache, ReadCache
+from podium.services.read_cache import MISSING, BoundedCache, ReadCache, RefreshingCache
 from podium.store.database import Database
 from tests.conftest import Monotonic, Refreshes
 
 
-def cache(
-    database: Database,
+def refreshing(
+    monotonic: Monotonic, refreshes: Refreshes, *, keep_none: bool = True
+) -> RefreshingCache[str, int | None]:
+    return RefreshingCache(1.0, keep_none=keep_none, monotonic=monotonic, refresh_in=refreshes)
+
+
+def refreshed_while(
+    values: RefreshingCache[str, int | None],
     monotonic: Monotonic,
-    max_age_ms: int = 1_000,
-    refreshes: Refreshes | None = None,
-) -> ReadCache[str, int]:
-    return ReadCache(
-        database, max_age_ms=max_age_ms, monotonic=monotonic, refresh_in=refreshes or Refreshes()
-    )
+    refreshes: Refreshes,
+    meanwhile: Callable[[], None],
+) -> None:
+    """Load "k", then past half its bound refresh it while ``meanwhile`` happens."""
+    reads = iter([1, 2])
+
+    def read() -> int:
+        value = next(reads)
+        if value == 2:
+            meanwhile()
+        return value
+
+    values.load("k", read)
+    monotonic.now_s += 0.6
+    assert values.peek("k") == 1
+    refreshes.run()
 
 
 def test_a_value_is_reused_until_it_is_older_than_the_bound(
-    database: Database, monotonic: Monotonic
+    monotonic: Monotonic, refreshes: Refreshes
 ) -> None:
-    values = cache(database, monotonic)
+    values = refreshing(monotonic, refreshes)
     assert values.peek("k") is MISSING
     assert values.load("k", lambda: 1) == 1
     monotonic.now_s += 1.0
@@ -39,28 +57,10 @@ def test_a_value_is_reused_until_it_is_older_than_the_bound(
     assert values.peek("k") == 2
 
 
-def test_a_write_through_the_same_database_drops_every_value_at_once(
-    database: Database, monotonic: Monotonic
+def test_only_past_half_the_bound_is_the_value_served_and_read_again_in_the_background(
+    monotonic: Monotonic, refreshes: Refreshes
 ) -> None:
-    values = cache(database, monotonic)
-    values.load("k", lambda: 1)
-    with database.write():
-        pass
-    assert values.peek("k") is MISSING
-    other = Database(database.url)
-    try:
-        values.load("k", lambda: 2)
-        with other.write():  # another process, as far as this cache knows
-            pass
-        assert values.peek("k") == 2
-    finally:
-        other.dispose()
-
-
-def test_past_half_the_bound_the_value_is_served_and_read_again_in_the_background(
-    database: Database, monotonic: Monotonic, refreshes: Refreshes
-) -> None:
-    values = cache(database, monotonic, refreshes=refreshes)
+    values = refreshing(monotonic, refreshes)
     reads = iter([1, 2])
     values.load("k", lambda: next(reads))
     monotonic.now_s += 0.5
@@ -78,10 +78,45 @@ def test_past_half_the_bound_the_value_is_served_and_read_again_in_the_backgroun
     assert len(refreshes.tasks) == 1
 
 
+def test_one_background_read_per_key_however_many_threads_ask(monotonic: Monotonic) -> None:
+    started, release = threading.Event(), threading.Event()
+    reads: list[int] = []
+
+    def read() -> int:
+        reads.append(1)
+        if len(reads) > 1:  # the refreshes: slow
+            started.set()
+            assert release.wait(10)
+        return len(reads)
+
+    with ThreadPoolExecutor(2) as runner, ThreadPoolExecutor(8) as requests:
+        refreshes: list[Future[None]] = []
+        values: RefreshingCache[str, int] = RefreshingCache(
+            1.0, monotonic=monotonic, refresh_in=lambda task: refreshes.append(runner.submit(task))
+        )
+        values.load("k", read)
+        values.load("other", lambda: 9)
+        monotonic.now_s += 0.6
+        served = [requests.submit(values.peek, "k") for _ in range(32)]
+        assert [found.result(10) for found in served] == [1] * 32
+        assert started.wait(10)
+        assert [values.peek("k") for _ in range(8)] == [1] * 8  # while the refresh reads
+        assert values.peek("other") == 9  # another key is refreshed on its own
+        assert len(refreshes) == 2
+        release.set()
+        wait(refreshes, timeout=10)
+        assert len(reads) == 2
+        assert values.peek("k") == 2
+        monotonic.now_s += 0.6
+        assert values.peek("k") == 2  # that refresh done, the next may start
+        wait(refreshes, timeout=10)
+        assert len(reads) == 3
+
+
 def test_a_value_is_never_served_past_the_bound_even_while_it_is_refreshed(
-    database: Database, monotonic: Monotonic, refreshes: Refreshes
+    monotonic: Monotonic, refreshes: Refreshes
 ) -> None:
-    values = cache(database, monotonic, refreshes=refreshes)
+    values = refreshing(monotonic, refreshes)
     values.load("k", lambda: 1)
     monotonic.now_s += 0.9
     assert values.peek("k") == 1
@@ -90,36 +125,48 @@ def test_a_value_is_never_served_past_the_bound_even_while_it_is_refreshed(
     assert values.peek("k") is MISSING
     assert values.load("k", lambda: 3) == 3
     assert values.peek("k") == 3
+    monotonic.now_s += 0.6
+    assert values.peek("k") == 3
+    assert len(refreshes.tasks) == 1  # the first refresh still in flight: no second one
 
 
-def test_a_refresh_begun_before_a_write_of_this_process_is_not_served(
-    database: Database, monotonic: Monotonic, refreshes: Refreshes
+def test_a_refresh_begun_before_clear_is_not_kept(
+    monotonic: Monotonic, refreshes: Refreshes
 ) -> None:
-    values = cache(database, monotonic, refreshes=refreshes)
+    values = refreshing(monotonic, refreshes)
     values.load("k", lambda: 1)
     monotonic.now_s += 0.6
     assert values.peek("k") == 1
-    [refresh] = refreshes.tasks
+    values.clear()  # before the refresh runs: what it reads may predate the clear
+    refreshes.run()
+    assert values.peek("k") is MISSING
 
-    def read_then_write() -> int:
-        with database.write():  # the write commits while the refresh reads
-            pass
-        return 2
-
-    values._entries["k"].read = read_then_write
-    refresh()
+    refreshed_while(values, monotonic, refreshes, values.clear)
     assert values.peek("k") is MISSING
 
 
-def test_a_failed_refresh_leaves_the_value_to_its_bound(
-    database: Database, monotonic: Monotonic, refreshes: Refreshes
+def test_a_load_begun_before_clear_is_the_callers_only(
+    monotonic: Monotonic, refreshes: Refreshes
 ) -> None:
-    values = cache(database, monotonic, refreshes=refreshes)
-    calls = [0]
+    values = refreshing(monotonic, refreshes)
+
+    def read_while_cleared() -> int:
+        values.clear()
+        return 1
+
+    assert values.load("k", read_while_cleared) == 1
+    assert values.peek("k") is MISSING
+
+
+def test_a_failed_refresh_leaves_the_value_to_its_bound_and_is_tried_again(
+    monotonic: Monotonic, refreshes: Refreshes
+) -> None:
+    values = refreshing(monotonic, refreshes)
+    reads = [0]
 
     def read() -> int:
-        calls[0] += 1
-        if calls[0] > 1:
+        reads[0] += 1
+        if reads[0] > 1:
             raise RuntimeError("the store is down")
         return 1
 
@@ -128,20 +175,55 @@ def test_a_failed_refresh_leaves_the_value_to_its_bound(
     assert values.peek("k") == 1
     refreshes.run()  # fails, logged
     assert values.peek("k") == 1
-    assert refreshes.tasks == []  # not tried again in the background
+    assert len(refreshes.tasks) == 1  # the next caller past half tries again
     monotonic.now_s += 0.5
-    assert values.peek("k") is MISSING  # a request reads it, and sees the error
-
-    def broken() -> int:
-        raise RuntimeError("the store is down")
-
+    assert values.peek("k") is MISSING  # a caller reads it, and sees the error
     with pytest.raises(RuntimeError):
-        values.load("k", broken)
+        values.load("k", read)
     assert values.peek("k") is MISSING
 
 
-def test_refreshes_run_on_a_thread_of_their_own(database: Database, monotonic: Monotonic) -> None:
-    values: ReadCache[str, int] = ReadCache(database, max_age_ms=1_000, monotonic=monotonic)
+def test_a_refresh_finding_none_drops_the_value_when_none_is_not_kept(
+    monotonic: Monotonic, refreshes: Refreshes
+) -> None:
+    values = refreshing(monotonic, refreshes, keep_none=False)
+    assert values.load("k", lambda: None) is None
+    assert values.peek("k") is MISSING
+    reads = iter([1, None])
+    values.load("k", lambda: next(reads))
+    monotonic.now_s += 0.6
+    assert values.peek("k") == 1
+    refreshes.run()  # deleted meanwhile
+    assert values.peek("k") is MISSING
+    kept = refreshing(monotonic, refreshes)
+    kept.load("k", lambda: None)
+    assert kept.peek("k") is None
+
+
+def test_a_new_key_past_the_size_bound_drops_every_value(
+    monotonic: Monotonic, refreshes: Refreshes
+) -> None:
+    values: RefreshingCache[str, int] = RefreshingCache(
+        1.0, max_entries=2, monotonic=monotonic, refresh_in=refreshes
+    )
+    values.load("a", lambda: 1)
+    values.load("b", lambda: 2)
+    values.load("b", lambda: 3)  # a known key: kept beside the others
+    assert (values.peek("a"), values.peek("b")) == (1, 3)
+    values.load("c", lambda: 4)
+    assert (values.peek("a"), values.peek("b"), values.peek("c")) == (MISSING, MISSING, 4)
+
+
+def test_a_zero_bound_never_reuses(monotonic: Monotonic, refreshes: Refreshes) -> None:
+    values: RefreshingCache[str, int] = RefreshingCache(
+        0, monotonic=monotonic, refresh_in=refreshes
+    )
+    assert values.load("k", lambda: 1) == 1
+    assert values.peek("k") is MISSING
+
+
+def test_refreshes_run_on_a_thread_of_their_own(monotonic: Monotonic) -> None:
+    values: RefreshingCache[str, int] = RefreshingCache(1.0, monotonic=monotonic)
     readers: list[str] = []
     read = threading.Event()
 
@@ -159,9 +241,39 @@ def test_refreshes_run_on_a_thread_of_their_own(database: Database, monotonic: M
     assert readers[1].startswith("podium-refresh")
 
 
-def test_a_zero_bound_never_reuses(database: Database, monotonic: Monotonic) -> None:
-    values = cache(database, monotonic, max_age_ms=0)
-    assert values.load("k", lambda: 1) == 1
+def test_a_read_cache_drops_every_value_when_the_same_database_writes(
+    database: Database, monotonic: Monotonic
+) -> None:
+    values: ReadCache[str, int] = ReadCache(
+        database, max_age_ms=1_000, monotonic=monotonic, refresh_in=Refreshes()
+    )
+    assert values.max_age_s == 1.0
+    values.load("k", lambda: 1)
+    with database.write():
+        pass
+    assert values.peek("k") is MISSING
+    other = Database(database.url)
+    try:
+        values.load("k", lambda: 2)
+        with other.write():  # another process, as far as this cache knows
+            pass
+        assert values.peek("k") == 2
+    finally:
+        other.dispose()
+
+
+def test_a_read_cache_refresh_begun_before_a_write_of_this_process_is_not_served(
+    database: Database, monotonic: Monotonic, refreshes: Refreshes
+) -> None:
+    values: ReadCache[str, int | None] = ReadCache(
+        database, max_age_ms=1_000, monotonic=monotonic, refresh_in=refreshes
+    )
+
+    def write() -> None:
+        with database.write():
+            pass
+
+    refreshed_while(values, monotonic, refreshes, write)
     assert values.peek("k") is MISSING
 
 
