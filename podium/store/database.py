@@ -144,6 +144,21 @@ def fetch_columns(result: CursorResult[Any], width: int) -> list[list[Any]]:
     return columns
 
 
+def driver_rows(session: Session, statement: str, parameters: Sequence[Any]) -> list[Any]:
+    """The rows of a statement in the driver's own terms (``%s`` on PostgreSQL, ``?`` on
+    SQLite), as the driver's tuples, in the session's transaction: no SQLAlchemy ``Row`` per
+    row, which cost about 1.3 µs a row (0.13 s of a score batch of 100,000)."""
+    driver = session.connection().connection.driver_connection
+    assert driver is not None
+    cursor = driver.cursor()
+    try:
+        cursor.execute(statement, parameters)
+        rows: list[Any] = cursor.fetchall()
+    finally:
+        cursor.close()
+    return rows
+
+
 def number_array(values: Iterable[int] | Iterable[float]) -> str:
     """A PostgreSQL array literal of numbers (``{1,2.5,nan}``), for a ``%s::bigint[]`` or
     ``%s::float8[]`` parameter. psycopg adapts a Python list element by element: 100,000

@@ -22,7 +22,7 @@ from podium.domain.due_batch import DueBatch, Labels
 from podium.domain.model import Param
 from podium.domain.predictions import PredictionStatus
 from podium.store.binary_copy import Kind, copy_binary, fixed_rows, packed_row
-from podium.store.database import insert_rows, number_array
+from podium.store.database import driver_rows, insert_rows, number_array
 
 # The queue's primary key (competition_id, resolvable_at, pk) serves the range; each due
 # prediction is then looked up by its primary key. On PostgreSQL the LATERAL subquery (kept
@@ -129,11 +129,11 @@ class ScoreQueueRepository:
         params: Mapping[str, Param],
     ) -> DueBatch:
         """Pending predictions due at ``now_ms``, in (resolvable_at, pk) order after ``after``."""
-        connection = self.session.connection()
-        statement = _DUE_POSTGRESQL if self._postgresql else _DUE_SQLITE
-        rows = connection.exec_driver_sql(
-            statement, (competition_id, now_ms, after[0], after[1], limit)
-        ).fetchall()
+        rows = driver_rows(
+            self.session,
+            _DUE_POSTGRESQL if self._postgresql else _DUE_SQLITE,
+            (competition_id, now_ms, after[0], after[1], limit),
+        )
         if not rows:
             return DueBatch(
                 pk=np.empty(0, dtype=np.int64),
