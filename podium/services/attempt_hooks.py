@@ -60,7 +60,8 @@ def submit_attempt(
     max_clock_skew_ms: int,
 ) -> RecordedAttempt:
     """Record one attempt with fair play and events: a banned player or an attempt over a limit
-    is refused before it is scored (no scorer time spent) and again, exactly, when it is stored."""
+    is refused when it is stored, exactly, and, when a scorer plugin would score it, already
+    before (no plugin time spent)."""
     return record_attempt(
         db,
         tenant_id=tenant_id,

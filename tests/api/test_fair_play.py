@@ -238,10 +238,30 @@ def test_racing_attempts_cannot_slip_past_a_limit_together(
     assert attempts_of(client, cid) == 1
 
 
-def test_a_refused_attempt_is_never_scored(
-    client: TestClient, monkeypatch: pytest.MonkeyPatch
+_WEIGHTED = {
+    "scoring_plugin_id": "builtin.weighted_scorer",
+    "scoring_entrypoint": "services.scorers.weighted:WeightedScorer",
+    "scoring_config": {"success_bonus": 100.0},
+}
+
+
+@pytest.mark.parametrize(
+    ("strategy", "fields", "scored_refused"),
+    [
+        # A plugin's time is spared: the attempt is refused before it is scored.
+        ("custom", _WEIGHTED, False),
+        # A built-in strategy costs nothing to score: refused when it is stored.
+        ("fastest", {}, True),
+    ],
+)
+def test_a_refused_attempt_is_refused_and_a_plugin_never_scores_it(
+    client: TestClient,
+    monkeypatch: pytest.MonkeyPatch,
+    strategy: str,
+    fields: dict[str, Any],
+    scored_refused: bool,
 ) -> None:
-    cid = challenge(client, "fastest")
+    cid = challenge(client, strategy, **fields)
     client.put(f"/api/challenges/{cid}/rules", json={"max_attempts_per_player": 1})
     client.patch("/api/players/mallory", json={"banned": True})
     scored: list[str] = []
@@ -255,4 +275,5 @@ def test_a_refused_attempt_is_never_scored(
     ok_attempt(client, cid, "ann", elapsed_ms=5)
     assert attempt(client, cid, "ann", elapsed_ms=4).status_code == 429
     assert attempt(client, cid, "mallory", elapsed_ms=4).status_code == 403
-    assert scored == ["ann"]
+    assert scored == (["ann", "ann", "mallory"] if scored_refused else ["ann"])
+    assert attempts_of(client, cid) == 1
