@@ -210,21 +210,28 @@ class ScoreQueueRepository:
                 )
             )
         ]
-        truth, score_value = _nullable(outcomes.truth), _nullable(outcomes.score_value)
+        others = np.flatnonzero(~fixed)
         chunks.extend(
             packed_row(
                 (
-                    int(outcomes.pk[index]),
+                    pk,
                     outcomes.status[index],
-                    truth[index],
-                    score_value[index],
-                    bool(outcomes.score_success[index]),
+                    truth,
+                    score_value,
+                    success,
                     outcomes.score_failed_reason[index],
                     outcomes.scored_at,
                 ),
                 _OUTCOME_KINDS,
             )
-            for index in np.flatnonzero(~fixed).tolist()
+            for index, pk, truth, score_value, success in zip(
+                others.tolist(),
+                outcomes.pk[others].tolist(),
+                _nullable(outcomes.truth[others]),
+                _nullable(outcomes.score_value[others]),
+                outcomes.score_success[others].tolist(),
+                strict=True,
+            )
         )
         copy_binary(self.session, "prediction_outcomes", _OUTCOME_COLUMNS, chunks)
 
