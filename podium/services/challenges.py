@@ -387,11 +387,11 @@ def record_attempt(
     ``prechecks`` (fair play) run in the transaction that reads the challenge, before a scorer
     plugin scores the attempt: what they spare is the plugin's time, so a challenge scored by a
     built-in strategy skips them (a read transaction of its own when the challenge comes from
-    memory: a fifth to a quarter of the API process's CPU per POST); the ``listeners`` inside the lock are the
-    check of record either way. The transaction holding the challenge's lock then does five statements
-    (the lock, which bumps the revision; the standing; the attempt; both ranks and the leader;
-    the standing written), a sixth only when the player takes the lead, plus what
-    ``listeners`` need.
+    memory: a fifth to a quarter of the API process's CPU per POST); the ``listeners`` inside
+    the lock are the check of record either way. The transaction holding the challenge's lock
+    then does five statements (the lock, which bumps the revision; the standing; the attempt;
+    both ranks and the leader; the standing written), a sixth only when the player takes the
+    lead, plus what ``listeners`` need.
 
     The challenge is taken from ``challenges`` when it is there (``None``: always read), and
     kept there as the lock returns it. If what scoring reads of it changed since it was kept,
