@@ -75,7 +75,7 @@ _SCORED_STATUSES = (PredictionStatus.SCORED.value, PredictionStatus.FAILED.value
 _TOTALS = _upsert("score_totals", ("competition_id", "model_id", "param_id"), _TYPES)
 
 # One conditional count and sum per window (recent, steady, anchor), over the buckets of the
-# widest window: the covering index ix_score_rollups_window_sums serves it.
+# widest window: one range of the window index (on SQLite it covers the sums, see tables.py).
 _WINDOW_SUMS = (
     "SELECT model_id, param_id, "  # noqa: S608 (constants only)
     + ", ".join(

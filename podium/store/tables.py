@@ -221,8 +221,11 @@ class TruthRow(Base):
 
 class ScoreRollupRow(Base):
     __tablename__ = "score_rollups"
-    # Covering: a competition's windows are summed from this index alone, over the buckets
-    # inside the widest window (never the roll-ups of older history).
+    # The buckets of a competition's widest window are one range of the window index (never
+    # the roll-ups of older history). On SQLite the index covers what the windows sum, so they
+    # are summed from it alone. On PostgreSQL it holds no column a cycle adds to, and half of
+    # each page is left free: a cycle's update of a roll-up is then heap-only, with no new
+    # index entry (migration 0012); the windows are summed from the table.
     __table_args__ = (
         Index(
             "ix_score_rollups_window_sums",
@@ -232,7 +235,11 @@ class ScoreRollupRow(Base):
             "param_id",
             "count",
             "total",
+        ).ddl_if(dialect="sqlite"),
+        Index("ix_score_rollups_window", "competition_id", "bucket_start").ddl_if(
+            dialect="postgresql"
         ),
+        {"postgresql_with": {"fillfactor": 50}},
     )
 
     competition_id: Mapped[str] = mapped_column(String(64), primary_key=True)

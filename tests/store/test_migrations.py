@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from podium.services.score_cycle import run_score_cycle
 from podium.store import migrator
 from podium.store.database import Database
-from podium.store.schema import metadata
+from podium.store.schema import declared_on, metadata
 from tests import builders
 from tests.conftest import BACKENDS, POSTGRES_ADMIN_URL, T0
 
@@ -48,7 +48,13 @@ def scratch_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator
 def test_migrations_are_at_head_and_match_the_tables(database: Database) -> None:
     assert migrator.is_current(database.engine)
     with database.engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(
+            connection,
+            opts={
+                "compare_type": True,
+                "include_object": declared_on(connection.dialect.name),
+            },
+        )
         differences = compare_metadata(context, metadata)
     assert differences == []
 
@@ -170,12 +176,13 @@ def _rollup_keys(database: Database) -> set[str]:
     }
 
 
-def _totals_fillfactor(database: Database) -> list[str] | None:
+def _reloptions(database: Database, table: str) -> list[str] | None:
+    """The table's storage options on PostgreSQL (``None`` on SQLite, or when none are set)."""
     if not database.is_postgresql:
         return None
     with database.read() as session:
         options: list[str] | None = session.execute(
-            text("SELECT reloptions FROM pg_class WHERE relname = 'score_totals'")
+            text("SELECT reloptions FROM pg_class WHERE relname = :table"), {"table": table}
         ).scalar_one()
     return options
 
@@ -204,7 +211,7 @@ def test_rollups_lose_their_foreign_keys_and_outcomes_keep_their_status_check(
     report = run_score_cycle(scratch_database, competition_id="c1", now_ms=T0, batch_size=10)
     assert report.scored == 1
     assert _rollup_keys(scratch_database) == set()
-    assert _totals_fillfactor(scratch_database) in (None, ["fillfactor=50"])
+    assert _reloptions(scratch_database, "score_totals") in (None, ["fillfactor=50"])
 
     # Relative to 0011 itself, so that the test holds whatever revision comes after it.
     migrator.downgrade(scratch_database.engine, "0011_rollup_writes-1")
@@ -213,7 +220,7 @@ def test_rollups_lose_their_foreign_keys_and_outcomes_keep_their_status_check(
         for table in ("score_rollups", "score_totals")
         for column, referred in (("competition_id", "competitions"), ("model_id", "models"))
     }
-    assert _totals_fillfactor(scratch_database) in (None, [])
+    assert _reloptions(scratch_database, "score_totals") in (None, [])
     migrator.upgrade(scratch_database.engine)
     assert _rollup_keys(scratch_database) == set()
     with scratch_database.read() as session:
@@ -225,3 +232,41 @@ def test_rollups_lose_their_foreign_keys_and_outcomes_keep_their_status_check(
     _insert_outcome(scratch_database, 1_000, "EXPIRED")
     with pytest.raises(IntegrityError):
         _insert_outcome(scratch_database, 1_001, "PENDING")
+
+
+def _rollup_indexes(database: Database) -> dict[str, list[str | None]]:
+    return {
+        str(index["name"]): list(index["column_names"])
+        for index in inspect(database.engine).get_indexes("score_rollups")
+    }
+
+
+def test_rollup_updates_are_heap_only_on_postgresql_and_a_downgrade_restores_the_cover(
+    scratch_database: Database,
+) -> None:
+    covering = ["competition_id", "bucket_start", "model_id", "param_id", "count", "total"]
+    builders.competition(scratch_database, T0, grace_period="1h")
+    builders.roster(
+        scratch_database, T0, "c1", models={"m1": "ann"}, params=[{"id": "p1", "horizon": 3600}]
+    )
+    row = {"model_id": "m1", "param_id": "p1", "payload": 0.5, "performed_at": T0 - 7_200_000}
+    builders.predictions(scratch_database, T0, "c1", [row])
+    builders.truths(scratch_database, "c1", [{"param_id": "p1", "ts": T0 - 3_600_000, "value": 1}])
+    assert run_score_cycle(scratch_database, competition_id="c1", now_ms=T0, batch_size=10).scored
+    if scratch_database.is_postgresql:
+        assert _rollup_indexes(scratch_database) == {
+            "ix_score_rollups_window": ["competition_id", "bucket_start"]
+        }
+        assert _reloptions(scratch_database, "score_rollups") == ["fillfactor=50"]
+    else:
+        assert _rollup_indexes(scratch_database) == {"ix_score_rollups_window_sums": covering}
+
+    # Relative to 0012 itself, so that the test holds whatever revision comes after it.
+    migrator.downgrade(scratch_database.engine, "0012_rollup_updates-1")
+    assert _rollup_indexes(scratch_database) == {"ix_score_rollups_window_sums": covering}
+    assert _reloptions(scratch_database, "score_rollups") is None
+    migrator.upgrade(scratch_database.engine)
+    assert migrator.is_current(scratch_database.engine)
+    with scratch_database.read() as session:
+        rollups = session.execute(text("SELECT model_id, count FROM score_rollups")).all()
+    assert [tuple(rollup) for rollup in rollups] == [("m1", 1)]

@@ -3,7 +3,7 @@
 from alembic import context
 from sqlalchemy import Connection, create_engine
 
-from podium.store.schema import metadata
+from podium.store.schema import declared_on, metadata
 
 config = context.config
 
@@ -36,6 +36,7 @@ def _run(connection: Connection) -> None:
         target_metadata=metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_object=declared_on(connection.dialect.name),
     )
     with context.begin_transaction():
         context.run_migrations()
