@@ -224,6 +224,10 @@ class BoundedCache(Generic[K, V]):
         with self._lock:
             self._values.pop(key, None)
 
+    def clear(self) -> None:
+        with self._lock:
+            self._values.clear()
+
     def get_or_load(self, key: K, load: Callable[[], V]) -> V:
         """The value of ``key``, ``load()``-ed and kept if missing (``load`` must not return
         ``None``). If ``load`` raises, the error is the caller's and a waiting thread loads."""
