@@ -253,9 +253,9 @@ def check_attempt_rules(
     now_ms: int,
     exclude_attempt_id: int | None,
 ) -> bool:
-    """Refuse the player's attempt if they are banned or over a limit of the challenge; return
-    whether they were clear of both without counting: no limits (what ``AttemptClearances``
-    keeps)."""
+    """Refuse the player's attempt if they are banned or over a limit of the challenge. Returns
+    whether nothing could have refused it: the player not banned and the challenge without
+    limits (what ``AttemptClearances`` keeps)."""
     found = _attempt_rules(
         session, tenant_id=tenant_id, challenge_id=challenge_id, end_user_id=end_user_id
     )

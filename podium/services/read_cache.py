@@ -15,7 +15,8 @@ to ``load``. Two caches are built on it:
   ``CACHE_TTL_S`` or until ``clear()`` (keys revoked in this process).
 
 ``BoundedCache``: values whose key says when they are stale (a revision, an ``updated_at``...),
-or that the caller checks itself, so they never age; the least recently used go first.
+or that the caller checks itself (``AttemptClearances`` in ``fair_play.py``: their age), so they
+never age; the least recently used go first.
 """
 
 from __future__ import annotations
