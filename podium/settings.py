@@ -67,7 +67,8 @@ class Settings(BaseSettings):
         1_000,
         ge=0,
         le=60_000,
-        description="Milliseconds a report read may lag a change made by another process.",
+        description="Milliseconds a report read, or the fair-play precheck of an attempt, "
+        "may lag a change made by another process.",
     )
     scorer_timeout_ms: int = Field(
         5_000,

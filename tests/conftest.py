@@ -19,6 +19,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
 
 from podium.api.app import create_app
+from podium.services.fair_play import ATTEMPT_CLEARANCES
 from podium.settings import Settings
 from podium.store import migrator
 from podium.store.database import Database
@@ -49,6 +50,13 @@ class FakeClock:
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock()
+
+
+@pytest.fixture(autouse=True)
+def _forget_attempt_clearances() -> None:
+    """The fair-play precheck's memory is the process's and keyed by the store's URL, which the
+    PostgreSQL tests share: each test starts with none of it."""
+    ATTEMPT_CLEARANCES.clear()
 
 
 class Monotonic:

@@ -6,7 +6,8 @@
   detection and the solve order of dynamic values.
 - ``submit_attempt`` is how an attempt enters Podium (the API route, the demo):
   ``record_attempt`` with the fair-play pre-check (run in its read of the challenge, before
-  scoring) and those listeners.
+  scoring; skipped for a player recently found clear, ``AttemptClearances``) and those
+  listeners.
 - ``fair_challenge_leaderboard`` is the public challenge leaderboard when fair play changes it
   (hidden or banned players, a freeze): computed from the attempts the reader may see, with
   the same strategies and tie rules as the stored standings, and cached per challenge revision.
@@ -23,7 +24,7 @@ from sqlalchemy.orm import Session
 from podium.domain.challenges import ScoringStrategy, Standing, standings
 from podium.domain.freeze import visible_before
 from podium.domain.timestamps import from_ms
-from podium.errors import NotFoundError
+from podium.errors import ForbiddenError, NotFoundError, TooManyAttemptsError
 from podium.schemas.challenges import AttemptCreate, LeaderboardOut, StandingOut
 from podium.services.attempt_scoring import AttemptScorer
 from podium.services.challenge_events import on_attempt_recorded
@@ -33,7 +34,7 @@ from podium.services.challenges import (
     outcome_of,
     record_attempt,
 )
-from podium.services.fair_play import enforce_attempt_rules, precheck_attempt
+from podium.services.fair_play import ATTEMPT_CLEARANCES, enforce_attempt_rules
 from podium.services.read_cache import BoundedCache
 from podium.store.challenge_tables import ChallengeAttemptRow, ChallengeRow
 from podium.store.challenges import ChallengeRepository
@@ -58,21 +59,37 @@ def submit_attempt(
     scorer: AttemptScorer,
     now_ms: int,
     max_clock_skew_ms: int,
+    clearance_ms: int = 0,
 ) -> RecordedAttempt:
     """Record one attempt with fair play and events: a banned player or an attempt over a limit
     is refused when it is stored, exactly, and, when a scorer plugin would score it, already
-    before (no plugin time spent)."""
-    return record_attempt(
-        db,
-        tenant_id=tenant_id,
-        challenge_id=challenge_id,
-        spec=spec,
-        scorer=scorer,
-        now_ms=now_ms,
-        max_clock_skew_ms=max_clock_skew_ms,
-        listeners=ATTEMPT_LISTENERS,
-        prechecks=(precheck_attempt,),
-    )
+    before (no plugin time spent).
+
+    That precheck is skipped for a player found clear on the challenge less than
+    ``clearance_ms`` ago (``PODIUM_READ_CACHE_MS`` in the API; 0: never skipped), see
+    ``AttemptClearances``.
+    """
+    try:
+        return record_attempt(
+            db,
+            tenant_id=tenant_id,
+            challenge_id=challenge_id,
+            spec=spec,
+            scorer=scorer,
+            now_ms=now_ms,
+            max_clock_skew_ms=max_clock_skew_ms,
+            listeners=ATTEMPT_LISTENERS,
+            prechecks=(ATTEMPT_CLEARANCES.precheck(db, max_age_ms=clearance_ms),),
+        )
+    except (ForbiddenError, TooManyAttemptsError):
+        # Refused under the lock, maybe for a ban or limits another process set since the
+        # player was found clear: their next attempt is checked before its plugin runs again.
+        ATTEMPT_CLEARANCES.forget(
+            ATTEMPT_CLEARANCES.key(
+                db, tenant_id=tenant_id, challenge_id=challenge_id, end_user_id=spec.end_user_id
+            )
+        )
+        raise
 
 
 _cache: BoundedCache[Hashable, list[Standing]] = BoundedCache(256)

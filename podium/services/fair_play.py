@@ -8,9 +8,16 @@
   inside the transaction that records an attempt, after the attempt was added and while the
   challenge's row is locked (attempts of one challenge are recorded in turn), so counts are
   exact; raising there rolls the attempt back: a refused attempt is never stored.
+- ``AttemptClearances`` lets the precheck before a scorer plugin (``precheck_attempt``) skip the
+  store for a player it recently found clear on a challenge: not banned, and no attempt limits.
 """
 
 from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -20,7 +27,8 @@ from podium.domain.freeze import visible_before
 from podium.errors import ForbiddenError, TooManyAttemptsError
 from podium.schemas.common import instant_ms
 from podium.schemas.fair_play import ChallengeRulesIn, PlayerFlagsUpdate
-from podium.services.challenges import PendingAttempt
+from podium.services.challenges import AttemptPrecheck, PendingAttempt
+from podium.services.read_cache import BoundedCache
 from podium.store.challenge_tables import ChallengeAttemptRow
 from podium.store.challenges import ChallengeRepository
 from podium.store.collection_tables import ChallengeRulesRow, PlayerFlagsRow
@@ -55,6 +63,8 @@ def set_player_flags(
                 .distinct()
             )
         )
+    if changes.banned is not None:
+        ATTEMPT_CLEARANCES.clear()
     if visible:
         # A player shown again may hold a record nobody was told about: publish it now.
         from podium.services.challenge_events import publish_challenge_events
@@ -94,6 +104,7 @@ def set_challenge_rules(
                 updated_at=now_ms,
             )
         )
+    ATTEMPT_CLEARANCES.clear()
     # Unfreezing (or moving the freeze later) publishes what the freeze held back.
     from podium.services.challenge_events import publish_challenge_events
 
@@ -126,11 +137,11 @@ def enforce_attempt_rules(session: Session, *, attempt: ChallengeAttemptRow, now
     )
 
 
-def precheck_attempt(session: Session, pending: PendingAttempt) -> None:
+def precheck_attempt(session: Session, pending: PendingAttempt) -> bool:
     """The same check before an attempt is scored (a precheck of ``record_attempt``), so that a
     refused attempt costs no scorer time; ``enforce_attempt_rules`` repeats it, exactly, when
-    the attempt is stored."""
-    check_attempt_rules(
+    the attempt is stored. Returns whether the player was clear (``check_attempt_rules``)."""
+    return check_attempt_rules(
         session,
         tenant_id=pending.tenant_id,
         challenge_id=pending.challenge_id,
@@ -138,6 +149,80 @@ def precheck_attempt(session: Session, pending: PendingAttempt) -> None:
         now_ms=pending.now_ms,
         exclude_attempt_id=None,
     )
+
+
+ClearanceKey = tuple[str, str, str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class _Clearance:
+    checked_at_s: float  # at the latest when the read that found the player clear began
+    generation: int  # of the ``AttemptClearances`` then
+
+
+class AttemptClearances:
+    """Players recently found clear to attempt a challenge, by store, tenant, challenge and
+    player, so that the precheck of their next attempt does no I/O (one process's memory).
+
+    Clear: the player not banned and the challenge without attempt limits, so that neither a
+    count nor the clock can refuse the next attempt. A refusal, or limits in play, is never
+    kept: limits need the counts every time. A clearance holds for ``max_age_ms`` from before
+    the read that found it, and no longer once this process changed a ban or a challenge's
+    rules (``clear()``); another process's change is seen within ``max_age_ms``. It is only
+    advisory: ``enforce_attempt_rules``, under the challenge's lock, is the check of record, so
+    a ban set meanwhile elsewhere costs at most a plugin's run, never a stored attempt.
+    """
+
+    def __init__(
+        self, max_entries: int = 10_000, *, monotonic: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.monotonic = monotonic
+        self._clearances: BoundedCache[ClearanceKey, _Clearance] = BoundedCache(max_entries)
+        self._generations = itertools.count(1)
+        self._generation = 0
+
+    @staticmethod
+    def key(db: Database, *, tenant_id: str, challenge_id: str, end_user_id: str) -> ClearanceKey:
+        return (db.url, tenant_id, challenge_id, end_user_id)
+
+    def precheck(self, db: Database, *, max_age_ms: int) -> AttemptPrecheck:
+        """``precheck_attempt`` for an attempt to record in ``db`` now, skipped for a player
+        cleared less than ``max_age_ms`` ago (0: never skipped)."""
+        # Taken before the transaction the precheck runs in, whose snapshot may predate its
+        # first statement (it may have read the challenge): a change of this process committed
+        # meanwhile drops what that snapshot finds.
+        generation, started_s = self._generation, self.monotonic()
+
+        def precheck(session: Session, pending: PendingAttempt) -> None:
+            key = self.key(
+                db,
+                tenant_id=pending.tenant_id,
+                challenge_id=pending.challenge_id,
+                end_user_id=pending.end_user_id,
+            )
+            if self._holds(key, max_age_ms=max_age_ms):
+                return
+            if precheck_attempt(session, pending) and max_age_ms > 0:
+                self._clearances.put(key, _Clearance(started_s, generation))
+
+        return precheck
+
+    def _holds(self, key: ClearanceKey, *, max_age_ms: int) -> bool:
+        found = self._clearances.get(key)
+        if found is None or found.generation != self._generation:
+            return False
+        return 0 <= self.monotonic() - found.checked_at_s <= max_age_ms / 1000
+
+    def forget(self, key: ClearanceKey) -> None:
+        self._clearances.forget(key)
+
+    def clear(self) -> None:
+        """Forget every clearance, and any a precheck begun before finds."""
+        self._generation = next(self._generations)
+        self._clearances.clear()
+
+
+ATTEMPT_CLEARANCES = AttemptClearances()
 
 
 def _rules_key(challenge_id: str) -> tuple[str, str]:
@@ -167,21 +252,24 @@ def check_attempt_rules(
     end_user_id: str,
     now_ms: int,
     exclude_attempt_id: int | None,
-) -> None:
+) -> bool:
+    """Refuse the player's attempt if they are banned or over a limit of the challenge. Returns
+    whether nothing could have refused it: the player not banned and the challenge without
+    limits (what ``AttemptClearances`` keeps)."""
     found = _attempt_rules(
         session, tenant_id=tenant_id, challenge_id=challenge_id, end_user_id=end_user_id
     )
     if found.banned:
         raise ForbiddenError(f"player {end_user_id!r} is banned from this tenant")
     if found.rules_tenant_id != tenant_id:
-        return
+        return True
     limits = AttemptLimits(
         max_attempts_per_player=found.max_attempts_per_player,
         max_attempts_per_day=found.max_attempts_per_day,
         max_attempts_per_minute=found.max_attempts_per_minute,
     )
     if not limits.any:
-        return
+        return True
     table = ChallengeAttemptRow
     mine = [table.challenge_id == challenge_id, table.end_user_id == end_user_id]
     if exclude_attempt_id is not None:
@@ -193,7 +281,7 @@ def check_attempt_rules(
     )
     decision = check_attempt(limits, recent, now_ms, total=total)
     if decision.allowed:
-        return
+        return False
     assert decision.limit is not None
     when = (
         "no more attempts are allowed"

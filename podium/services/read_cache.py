@@ -15,7 +15,8 @@ to ``load``. Two caches are built on it:
   ``CACHE_TTL_S`` or until ``clear()`` (keys revoked in this process).
 
 ``BoundedCache``: values whose key says when they are stale (a revision, an ``updated_at``...),
-or that the caller checks itself, so they never age; the least recently used go first.
+or that the caller checks itself (``AttemptClearances`` in ``fair_play.py``: their age), so they
+never age; the least recently used go first.
 """
 
 from __future__ import annotations
@@ -223,6 +224,10 @@ class BoundedCache(Generic[K, V]):
     def forget(self, key: K) -> None:
         with self._lock:
             self._values.pop(key, None)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._values.clear()
 
     def get_or_load(self, key: K, load: Callable[[], V]) -> V:
         """The value of ``key``, ``load()``-ed and kept if missing (``load`` must not return

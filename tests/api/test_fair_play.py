@@ -6,6 +6,7 @@ import threading
 from typing import Any
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from podium.domain.access import Role
@@ -17,6 +18,7 @@ from podium.services.attempt_scoring import AttemptScorer
 from podium.store.database import Database
 from tests.api.challenge_helpers import Acting, acting, attempt, challenge, events, ok_attempt
 from tests.conftest import T0, FakeClock
+from tests.services.test_attempt_recording import counted_statements
 
 __all__ = ["acting"]
 
@@ -277,3 +279,30 @@ def test_a_refused_attempt_is_refused_and_a_plugin_never_scores_it(
     assert attempt(client, cid, "mallory", elapsed_ms=4).status_code == 403
     assert scored == (["ann", "ann", "mallory"] if scored_refused else ["ann"])
     assert attempts_of(client, cid) == 1
+
+
+def test_a_clear_players_next_post_reads_nothing_before_the_plugin(
+    app: FastAPI, client: TestClient, database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A bound no slow machine reaches between two requests (PODIUM_READ_CACHE_MS).
+    app.state.settings = app.state.settings.model_copy(update={"read_cache_ms": 60_000})
+    cid = challenge(client, "custom", **_WEIGHTED)
+    read_before_scoring: list[int] = []
+    original = AttemptScorer.score
+
+    with counted_statements(database) as seen:
+
+        def counting(self, challenge, attempt, *, tenant_id):  # type: ignore[no-untyped-def]
+            read_before_scoring.append(len(seen))
+            return original(self, challenge, attempt, tenant_id=tenant_id)
+
+        monkeypatch.setattr(AttemptScorer, "score", counting)
+        for elapsed_ms in (5, 4):
+            seen.clear()
+            ok_attempt(client, cid, "ann", elapsed_ms=elapsed_ms)
+    assert read_before_scoring[0] > 0
+    assert read_before_scoring[1] == 0
+    client.patch("/api/players/ann", json={"banned": True})
+    assert attempt(client, cid, "ann", elapsed_ms=3).status_code == 403
+    assert len(read_before_scoring) == 2
+    assert attempts_of(client, cid) == 2

@@ -287,6 +287,8 @@ def test_a_bounded_cache_drops_the_least_recently_used() -> None:
     cache.forget("a")
     assert cache.get("a") is None
     assert len(cache) == 1
+    cache.clear()
+    assert (len(cache), cache.get("c")) == (0, None)
 
 
 def test_a_missing_key_is_loaded_once_for_threads_asking_together() -> None:
