@@ -67,8 +67,14 @@ class Settings(BaseSettings):
         1_000,
         ge=0,
         le=60_000,
-        description="Milliseconds a report read, or the fair-play precheck of an attempt, "
-        "may lag a change made by another process.",
+        description="Milliseconds a report read may lag a change made by another process.",
+    )
+    attempt_clearance_ms: int = Field(
+        60_000,
+        ge=0,
+        le=3_600_000,
+        description="Milliseconds a player found clear (not banned, no attempt limits) skips "
+        "the fair-play check before a scorer plugin; 0: checked before every attempt.",
     )
     scorer_timeout_ms: int = Field(
         5_000,

@@ -66,7 +66,7 @@ def submit_attempt(
     before (no plugin time spent).
 
     That precheck is skipped for a player found clear on the challenge less than
-    ``clearance_ms`` ago (``PODIUM_READ_CACHE_MS`` in the API; 0: never skipped), see
+    ``clearance_ms`` ago (``PODIUM_ATTEMPT_CLEARANCE_MS`` in the API; 0: never skipped), see
     ``AttemptClearances``.
     """
     try:

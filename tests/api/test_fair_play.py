@@ -284,8 +284,8 @@ def test_a_refused_attempt_is_refused_and_a_plugin_never_scores_it(
 def test_a_clear_players_next_post_reads_nothing_before_the_plugin(
     app: FastAPI, client: TestClient, database: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # A bound no slow machine reaches between two requests (PODIUM_READ_CACHE_MS).
-    app.state.settings = app.state.settings.model_copy(update={"read_cache_ms": 60_000})
+    # A bound no slow machine reaches between two requests (PODIUM_ATTEMPT_CLEARANCE_MS).
+    app.state.settings = app.state.settings.model_copy(update={"attempt_clearance_ms": 60_000})
     cid = challenge(client, "custom", **_WEIGHTED)
     read_before_scoring: list[int] = []
     original = AttemptScorer.score

@@ -139,7 +139,7 @@ async def record_attempt(
             scorer=scorer,
             now_ms=now_ms,
             max_clock_skew_ms=round(settings.max_clock_skew * 1000),
-            clearance_ms=settings.read_cache_ms,
+            clearance_ms=settings.attempt_clearance_ms,
         )
         return AttemptOut.json_of_row(recorded.attempt, rank=recorded.rank)
 
