@@ -26,31 +26,33 @@ RollupKey = tuple[str, str, int]  # model, param, bucket start
 STATS_WAIT_S = 10.0
 
 
+def _counts(url: str, sql: str, *args: Any) -> Counter[RollupKey]:
+    """The counts ``sql`` selects (model, param, bucket start, count), by roll-up key."""
+    rows = fetch(url, sql, *args)
+    return Counter(
+        {(model, param, int(bucket)): int(count) for model, param, bucket, count in rows}
+    )
+
+
 def _batch_bucket_rollups(url: str) -> Counter[RollupKey]:
     """The roll-ups' counts of the batch's buckets, read from the store."""
-    rows = fetch(
+    return _counts(
         url,
         "SELECT model_id, param_id, bucket_start, count FROM score_rollups "
         "WHERE competition_id = %s AND bucket_start >= %s",
         COMPETITION,
         BATCH_FIRST_BUCKET,
     )
-    return Counter(
-        {(model, param, int(bucket)): int(count) for model, param, bucket, count in rows}
-    )
 
 
 def _batch_counts(url: str, history: History) -> Counter[RollupKey]:
     """How many of the batch's predictions each roll-up row of its buckets counts."""
-    rows = fetch(
+    return _counts(
         url,
         f"SELECT model_id, param_id, resolvable_at / {BUCKET_MS} * {BUCKET_MS}, count(*) "
         "FROM predictions WHERE competition_id = %s AND pk > %s GROUP BY 1, 2, 3",
         COMPETITION,
         history.last_pk,
-    )
-    return Counter(
-        {(model, param, int(bucket)): int(count) for model, param, bucket, count in rows}
     )
 
 

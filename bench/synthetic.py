@@ -309,19 +309,6 @@ def _follow_keys(url: str) -> None:
         )
 
 
-def scalar(url: str, sql: str, *args: Any) -> Any:
-    if url.startswith("sqlite"):
-        connection = sqlite3.connect(sqlite_path(url))
-        try:
-            return connection.execute(sql.replace("%s", "?"), args).fetchone()[0]
-        finally:
-            connection.close()
-    with psycopg.connect(libpq_url(url)) as connection:
-        row = connection.execute(sql, args).fetchone()  # type: ignore[arg-type]
-        assert row is not None
-        return row[0]
-
-
 def fetch(url: str, sql: str, *args: Any) -> list[tuple[Any, ...]]:
     """Every row ``sql`` selects (``%s`` marks its arguments on both backends)."""
     if url.startswith("sqlite"):
@@ -332,6 +319,10 @@ def fetch(url: str, sql: str, *args: Any) -> list[tuple[Any, ...]]:
             connection.close()
     with psycopg.connect(libpq_url(url)) as connection:
         return list(connection.execute(sql, args))  # type: ignore[arg-type]
+
+
+def scalar(url: str, sql: str, *args: Any) -> Any:
+    return fetch(url, sql, *args)[0][0]
 
 
 def execute(url: str, *statements: tuple[str, tuple[Any, ...]]) -> None:
