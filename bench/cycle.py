@@ -29,18 +29,20 @@ from bench.synthetic import (
 )
 
 
-def history_store(run: Run, size: int) -> tuple[str, History]:
-    """A store with ``size`` historical scores and a pending batch (shared by the scenarios)."""
+def history_store(run: Run, size: int, *, steady: bool = False) -> tuple[str, History]:
+    """A store with ``size`` historical scores and a pending batch (shared by the scenarios);
+    ``steady``: and the scores of the batch's hour that earlier cycles of it left."""
+    name = f"steady{size}" if steady else f"history{size}"
 
     def make() -> tuple[str, History]:
-        url = run.store(f"history{size}")
+        url = run.store(name)
         setup_competition(url, run.scale)
-        history = generate_history(url, run.scale, size)
+        history = generate_history(url, run.scale, size, steady=steady)
         generate_batch(url, run.scale)
         analyze(url)
         return url, history
 
-    store: tuple[str, History] = run.cached(f"history{size}", make)
+    store: tuple[str, History] = run.cached(name, make)
     return store
 
 
@@ -52,13 +54,23 @@ def probe(*args: str) -> dict[str, Any]:
     return result
 
 
-def _cycle(run: Run, size: int) -> dict[str, Any]:
-    """One cycle on the store with ``size`` historical scores, reset first if it was cycled."""
-    url, history = history_store(run, size)
-    if run.shared.get(f"cycled{size}"):
+def store_before_cycle(run: Run, size: int, *, steady: bool = False) -> tuple[str, History]:
+    """The store of ``history_store`` as before its first cycle (reset if it was cycled), for
+    a cycle about to run. A steady store is compacted too: its roll-ups' updates depend on the
+    pages' free space, which must be the same on every repeat."""
+    url, history = history_store(run, size, steady=steady)
+    cycled = f"cycled-steady{size}" if steady else f"cycled{size}"
+    if run.shared.get(cycled):
         reset_batch(url, history)
-    result = probe("cycle", url)
-    run.shared[f"cycled{size}"] = True
+        if steady:
+            analyze(url, compact=True)
+    run.shared[cycled] = True
+    return url, history
+
+
+def check_cycle(run: Run, url: str, history: History, result: dict[str, Any]) -> None:
+    """The cycle scored the whole batch into the totals, dropped the roll-ups no window reads,
+    and built a leaderboard of every model."""
     batch = run.scale.cycle_batch
     check(
         result["scored"] == batch and result["failed"] == 0 and result["waiting"] == 0,
@@ -70,8 +82,8 @@ def _cycle(run: Run, size: int) -> dict[str, Any]:
         url, "SELECT sum(count) FROM score_totals WHERE competition_id = %s", COMPETITION
     )
     check(
-        int(counted) == size + batch,
-        f"score totals count {counted} scores, expected {size} + {batch}",
+        int(counted) == history.scored + batch,
+        f"score totals count {counted} scores, expected {history.scored} + {batch}",
     )
     kept = scalar(
         url,
@@ -84,6 +96,13 @@ def _cycle(run: Run, size: int) -> dict[str, Any]:
         url, "SELECT entry_count FROM leaderboards WHERE id = %s", result["leaderboard_id"]
     )
     check(entries == run.scale.models, f"leaderboard of {entries} models, not {run.scale.models}")
+
+
+def _cycle(run: Run, size: int) -> dict[str, Any]:
+    """One cycle on the store with ``size`` historical scores, reset first if it was cycled."""
+    url, history = store_before_cycle(run, size)
+    result = probe("cycle", url)
+    check_cycle(run, url, history, result)
     return result
 
 

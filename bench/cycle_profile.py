@@ -2,12 +2,14 @@
 
 python -m bench.cycle_profile --backend postgresql
 python -m bench.cycle_profile --backend postgresql --batch-size 20000   # the roll-ups' share
+python -m bench.cycle_profile --backend postgresql --steady   # the roll-ups' upserts as updates
 
 A fresh store of the scale (``medium``: 1,000 models × 20 params) with the long history and a
-pending batch (``bench.synthetic``, as scenario 2), then one cycle in this process after the
-start-up objects are frozen out of the cyclic GC, as ``podium worker`` does. Prints the cycle's
-report and the profile's call tree (wall time). A diagnosis, not a figure of record: scenario 2
-of ``python -m bench`` times the cycle in a fresh process, several times.
+pending batch (``bench.synthetic``, as scenario 2; ``--steady``: the short history with the
+roll-ups of the batch's hour stored, as scenario ``cycle-steady``), then one cycle in this
+process after the start-up objects are frozen out of the cyclic GC, as ``podium worker`` does.
+Prints the cycle's report and the profile's call tree (wall time). A diagnosis, not a figure of
+record: scenario 2 of ``python -m bench`` times the cycle in a fresh process, several times.
 """
 
 from __future__ import annotations
@@ -57,7 +59,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--backend", choices=BACKENDS, default="sqlite")
     parser.add_argument("--scale", choices=sorted(SCALES), default="medium")
-    parser.add_argument("--history", type=int, help="stored scores; default: the scale's long one")
+    parser.add_argument(
+        "--history",
+        type=int,
+        help="stored scores; default: the scale's long one (short one with --steady)",
+    )
+    parser.add_argument(
+        "--steady",
+        action="store_true",
+        help="the steady state: the batch's roll-up rows stored by earlier cycles of its hour",
+    )
     parser.add_argument("--batch-size", type=int, help="default: the backend's default")
     args = parser.parse_args()
     scale = SCALES[args.scale]
@@ -66,7 +77,8 @@ def main() -> None:
         fresh_store(args.backend, Path(workdir), "profile") as url,
     ):
         setup_competition(url, scale)
-        generate_history(url, scale, args.history or scale.history_high)
+        default_history = scale.history_low if args.steady else scale.history_high
+        generate_history(url, scale, args.history or default_history, steady=args.steady)
         generate_batch(url, scale)
         analyze(url)
         print(profile_cycle(url, args.batch_size or Settings(database_url=url).score_batch))

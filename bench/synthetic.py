@@ -9,6 +9,12 @@ The roll-ups are those a score cycle in the hour before ``NOW_MS`` left: the buc
 read (and the margin), not the older history's (``podium.domain.rollup_retention``). The
 benchmark's cycle, the first of a new hour, drops the oldest of them, as every hour's first does.
 
+A steady history (``steady=True``) is the store of a competition scored every minute, as the
+earlier cycles of the same hour left it: it also holds one scored prediction of every model and
+param in each of the batch's buckets (truths from the batch's grid), so every roll-up row the
+benchmark's cycle writes exists already and its upserts are updates; and the oldest bucket was
+dropped already, by the hour's first cycle.
+
 The batch a score cycle scores is ``cycle_batch`` pending predictions due in the latest hour,
 with explicit truths on a one-minute grid (resolver ``explicit``, scoring function ``mse``).
 
@@ -46,11 +52,14 @@ BUCKET_MS = MS_PER_HOUR
 # 2026-06-01T00:30:00Z: the instant the benchmark's score cycles run at.
 NOW_MS = 1_780_273_800_000
 BATCH_FIRST_BUCKET = floor_to(NOW_MS, BUCKET_MS) - BUCKET_MS
+# The batch's truths are on a one-minute grid from BATCH_FIRST_BUCKET up to NOW_MS.
+BATCH_MINUTES = (NOW_MS - BATCH_FIRST_BUCKET) // MS_PER_MINUTE
 # The competition's windows are the defaults: the first bucket kept by the cycle of the hour
 # before NOW_MS, and the first one kept by the benchmark's cycle at NOW_MS.
 KEPT_FROM = first_kept_bucket(WindowSpec(), NOW_MS - BUCKET_MS)
 KEPT_AFTER_CYCLE = first_kept_bucket(WindowSpec(), NOW_MS)
 CHUNK = 200_000
+BATCH_SEED = 7
 
 PREDICTION_COLUMNS = (
     "pk",
@@ -121,9 +130,13 @@ class History:
     """What was generated, kept to check the store against and to reset it between runs."""
 
     size: int
+    scored: int  # scored predictions stored: ``size``, and the batch's hour's in a steady store
     last_pk: int
+    kept_from: int  # the competition's first bucket with roll-ups
     totals: list[tuple[str, str, int, float, int]]  # model, param, count, total, failed
-    dropped: list[tuple[Any, ...]]  # the roll-ups the benchmark's cycle drops
+    # The roll-ups the benchmark's cycle changes or drops (the batch's buckets and those
+    # older than every window), as the history left them.
+    restored: list[tuple[Any, ...]]
 
 
 def _history_columns(scale: Scale, size: int, seed: int) -> dict[str, np.ndarray]:
@@ -138,6 +151,31 @@ def _history_columns(scale: Scale, size: int, seed: int) -> dict[str, np.ndarray
         "model": rng.integers(0, scale.models, size=size),
         "param": rng.integers(0, scale.params, size=size),
         "resolvable": resolvable,
+        "truth": truth,
+        "value": value,
+        "score": -np.square(value - truth),
+    }
+
+
+def _scored_this_hour(scale: Scale, seed: int) -> dict[str, np.ndarray]:
+    """One scored prediction of every model and param in each of the batch's buckets, at a
+    random minute of it before ``NOW_MS``, with its truth from the batch's grid."""
+    rng = np.random.default_rng(seed)
+    pairs = scale.models * scale.params
+    first_minute = np.arange(0, BATCH_MINUTES, BUCKET_MS // MS_PER_MINUTE)
+    last_minute = np.minimum(first_minute + BUCKET_MS // MS_PER_MINUTE, BATCH_MINUTES)
+    bucket = np.repeat(np.arange(len(first_minute)), pairs)
+    minute = rng.integers(first_minute[bucket], last_minute[bucket])
+    order = np.argsort(minute, kind="stable")
+    pair = np.tile(np.arange(pairs), len(first_minute))[order]
+    minute = minute[order]
+    param = pair % scale.params
+    truth = _batch_draws(scale, BATCH_SEED)["truth"][param, minute]
+    value = truth + rng.normal(0.0, 0.01, size=len(pair))
+    return {
+        "model": pair // scale.params,
+        "param": param,
+        "resolvable": BATCH_FIRST_BUCKET + minute * MS_PER_MINUTE,
         "truth": truth,
         "value": value,
         "score": -np.square(value - truth),
@@ -181,10 +219,10 @@ def _history_outcomes(columns: dict[str, np.ndarray], first_pk: int) -> Iterator
 
 
 def _rollups(
-    scale: Scale, columns: dict[str, np.ndarray]
+    scale: Scale, columns: dict[str, np.ndarray], kept_from: int
 ) -> tuple[list[tuple[Any, ...]], list[tuple[str, str, int, float, int]]]:
-    """Roll-ups (model, param, bucket) of the buckets kept and all-time totals (model, param)
-    of the history."""
+    """Roll-ups (model, param, bucket) of the buckets from ``kept_from`` on and all-time totals
+    (model, param) of the history."""
     models = model_ids(scale)
     params = param_ids(scale)
     pair = columns["model"] * scale.params + columns["param"]
@@ -206,7 +244,7 @@ def _rollups(
             0,
         )
         for k, count, total in zip(keys.tolist(), counts.tolist(), sums.tolist(), strict=True)
-        if (int(k % width) + first) * BUCKET_MS >= KEPT_FROM
+        if (int(k % width) + first) * BUCKET_MS >= kept_from
     ]
     pairs, pair_inverse = np.unique(pair, return_inverse=True)
     pair_counts = np.bincount(pair_inverse)
@@ -271,17 +309,20 @@ def _follow_keys(url: str) -> None:
         )
 
 
-def scalar(url: str, sql: str, *args: Any) -> Any:
+def fetch(url: str, sql: str, *args: Any) -> list[tuple[Any, ...]]:
+    """Every row ``sql`` selects (``%s`` marks its arguments on both backends)."""
     if url.startswith("sqlite"):
         connection = sqlite3.connect(sqlite_path(url))
         try:
-            return connection.execute(sql.replace("%s", "?"), args).fetchone()[0]
+            return list(connection.execute(sql.replace("%s", "?"), args))
         finally:
             connection.close()
     with psycopg.connect(libpq_url(url)) as connection:
-        row = connection.execute(sql, args).fetchone()  # type: ignore[arg-type]
-        assert row is not None
-        return row[0]
+        return list(connection.execute(sql, args))  # type: ignore[arg-type]
+
+
+def scalar(url: str, sql: str, *args: Any) -> Any:
+    return fetch(url, sql, *args)[0][0]
 
 
 def execute(url: str, *statements: tuple[str, tuple[Any, ...]]) -> None:
@@ -299,49 +340,78 @@ def execute(url: str, *statements: tuple[str, tuple[Any, ...]]) -> None:
             connection.execute(sql, args)  # type: ignore[arg-type]
 
 
-def analyze(url: str) -> None:
-    """Fresh planner statistics, as a long-running store would have."""
+def analyze(url: str, *, compact: bool = False) -> None:
+    """Fresh planner statistics, as a long-running store would have; ``compact``: the tables
+    rewritten first, without the space rows deleted or updated since left (as freshly written)."""
     if url.startswith("sqlite"):
+        if compact:
+            execute(url, ("VACUUM", ()))
         execute(url, ("ANALYZE", ()))
         return
     with psycopg.connect(libpq_url(url), autocommit=True) as connection:
+        if compact:
+            connection.execute("VACUUM FULL")
         connection.execute("VACUUM ANALYZE")
 
 
-def generate_history(url: str, scale: Scale, size: int, *, seed: int = 6) -> History:
-    """``size`` scored predictions with their roll-ups and totals, straight into the store."""
+def generate_history(
+    url: str, scale: Scale, size: int, *, seed: int = 6, steady: bool = False
+) -> History:
+    """``size`` scored predictions with their roll-ups and totals, straight into the store;
+    ``steady``: and those the earlier cycles of the batch's hour scored (module docstring)."""
     columns = _history_columns(scale, size, seed)
+    kept_from = KEPT_FROM
+    if steady:
+        hour = _scored_this_hour(scale, seed + 1)
+        columns = {name: np.concatenate((columns[name], hour[name])) for name in columns}
+        kept_from = KEPT_AFTER_CYCLE
     first_pk = int(scalar(url, "SELECT coalesce(max(pk), 0) FROM predictions")) + 1
     bulk_insert(url, "predictions", PREDICTION_COLUMNS, _history_rows(scale, columns, first_pk))
     bulk_insert(url, "prediction_outcomes", OUTCOME_COLUMNS, _history_outcomes(columns, first_pk))
     _follow_keys(url)
-    rollups, totals = _rollups(scale, columns)
+    rollups, totals = _rollups(scale, columns, kept_from)
     bulk_insert(url, "score_rollups", ROLLUP_COLUMNS, rollups)
     bulk_insert(url, "score_totals", TOTAL_COLUMNS, ((COMPETITION, *row) for row in totals))
     execute(
         url,
-        ("UPDATE competitions SET rollups_kept_from = %s WHERE id = %s", (KEPT_FROM, COMPETITION)),
+        ("UPDATE competitions SET rollups_kept_from = %s WHERE id = %s", (kept_from, COMPETITION)),
     )
     last_pk = scalar(url, "SELECT coalesce(max(pk), 0) FROM predictions")
-    dropped = [row for row in rollups if row[3] < KEPT_AFTER_CYCLE]
-    return History(size=size, last_pk=int(last_pk), totals=totals, dropped=dropped)
+    return History(
+        size=size,
+        scored=len(columns["model"]),
+        last_pk=int(last_pk),
+        kept_from=kept_from,
+        totals=totals,
+        restored=[
+            row for row in rollups if row[3] < KEPT_AFTER_CYCLE or row[3] >= BATCH_FIRST_BUCKET
+        ],
+    )
 
 
-def generate_batch(url: str, scale: Scale, *, seed: int = 7) -> int:
-    """``cycle_batch`` pending predictions due in the latest hour, and their explicit truths."""
+def _batch_draws(scale: Scale, seed: int) -> dict[str, np.ndarray]:
+    """The batch's minutes, models, params and values, and the truth grid (param × minute)."""
     rng = np.random.default_rng(seed)
+    size = scale.cycle_batch
+    minute = rng.integers(0, BATCH_MINUTES, size=size)
+    model = rng.integers(0, scale.models, size=size)
+    param = rng.integers(0, scale.params, size=size)
+    truth = rng.normal(0.0, 0.01, size=(scale.params, BATCH_MINUTES))
+    value = truth[param, minute] + rng.normal(0.0, 0.01, size=size)
+    return {"minute": minute, "model": model, "param": param, "truth": truth, "value": value}
+
+
+def generate_batch(url: str, scale: Scale, *, seed: int = BATCH_SEED) -> int:
+    """``cycle_batch`` pending predictions due in the latest hour, and their explicit truths."""
     size = scale.cycle_batch
     models = model_ids(scale)
     params = param_ids(scale)
-    minutes = (NOW_MS - BATCH_FIRST_BUCKET) // MS_PER_MINUTE
-    minute = rng.integers(0, minutes, size=size)
-    model = rng.integers(0, scale.models, size=size).tolist()
-    param = rng.integers(0, scale.params, size=size)
-    truth = rng.normal(0.0, 0.01, size=(scale.params, minutes))
-    value = truth[param, minute] + rng.normal(0.0, 0.01, size=size)
-    resolvable = (BATCH_FIRST_BUCKET + minute * MS_PER_MINUTE).tolist()
-    param_list = param.tolist()
-    value_list = value.tolist()
+    draws = _batch_draws(scale, seed)
+    truth = draws["truth"]
+    model = draws["model"].tolist()
+    resolvable = (BATCH_FIRST_BUCKET + draws["minute"] * MS_PER_MINUTE).tolist()
+    param_list = draws["param"].tolist()
+    value_list = draws["value"].tolist()
     first_pk = int(scalar(url, "SELECT coalesce(max(pk), 0) FROM predictions")) + 1
     rows = (
         (
@@ -372,7 +442,7 @@ def generate_batch(url: str, scale: Scale, *, seed: int = 7) -> int:
         (
             (COMPETITION, params[p], BATCH_FIRST_BUCKET + m * MS_PER_MINUTE, float(truth[p, m]))
             for p in range(scale.params)
-            for m in range(minutes)
+            for m in range(BATCH_MINUTES)
         ),
     )
     return size
@@ -380,7 +450,7 @@ def generate_batch(url: str, scale: Scale, *, seed: int = 7) -> int:
 
 def reset_batch(url: str, history: History) -> None:
     """Undo a score cycle: the batch pending again, roll-ups and totals as the history left them
-    (the bucket the cycle dropped back in)."""
+    (the batch's buckets as they were, the bucket the cycle dropped back in)."""
     execute(
         url,
         ("DELETE FROM prediction_outcomes WHERE pk > %s", (history.last_pk,)),
@@ -403,7 +473,10 @@ def reset_batch(url: str, history: History) -> None:
             (COMPETITION, KEPT_AFTER_CYCLE),
         ),
         ("DELETE FROM score_totals WHERE competition_id = %s", (COMPETITION,)),
-        ("UPDATE competitions SET rollups_kept_from = %s WHERE id = %s", (KEPT_FROM, COMPETITION)),
+        (
+            "UPDATE competitions SET rollups_kept_from = %s WHERE id = %s",
+            (history.kept_from, COMPETITION),
+        ),
     )
-    bulk_insert(url, "score_rollups", ROLLUP_COLUMNS, history.dropped)
+    bulk_insert(url, "score_rollups", ROLLUP_COLUMNS, history.restored)
     bulk_insert(url, "score_totals", TOTAL_COLUMNS, ((COMPETITION, *row) for row in history.totals))

@@ -22,17 +22,18 @@ from bench.synthetic import (
 _TINY = dataclasses.replace(SCALES["small"], models=20, params=5, cycle_batch=2_000)
 
 
-def _store(url: str) -> None:
+def _store(url: str, *, steady: bool = False) -> None:
     setup_competition(url, _TINY)
-    generate_history(url, _TINY, 10_000)
+    generate_history(url, _TINY, 10_000, steady=steady)
     generate_batch(url, _TINY)
     analyze(url)
 
 
-def test_the_cycle_profile_scores_the_whole_batch(tmp_path: Path) -> None:
+@pytest.mark.parametrize("steady", [False, True], ids=["new-rollups", "steady"])
+def test_the_cycle_profile_scores_the_whole_batch(tmp_path: Path, steady: bool) -> None:
     cycle_profile = pytest.importorskip("bench.cycle_profile")
     with fresh_store("sqlite", tmp_path, "profile") as url:
-        _store(url)
+        _store(url, steady=steady)
         report = cycle_profile.profile_cycle(url, batch_size=500)
     assert report.startswith("2000 scored in ")
     assert "(batches of 500; failed 0, waiting 0)" in report.splitlines()[0]
