@@ -5,6 +5,8 @@ SQLite runs in WAL mode with a busy timeout and foreign keys on; write transacti
 one process, SQLite writers also queue on a thread lock first: a thread waiting for it wakes as
 soon as the writer before it commits, where SQLite's busy handler would poll with sleeps that
 grow to 100 ms (the tail latency of concurrent writes). SQLite has a single writer: scaling out to several processes or machines needs PostgreSQL.
+A SQLite file's WAL checkpoints run in a thread of their own, not inside commits
+(``podium.store.checkpointer``).
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from podium.store.checkpointer import Checkpointer
+
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
@@ -37,7 +41,7 @@ def json_text(value: Any) -> str:
 JSON_CODEC: dict[str, Any] = {"json_serializer": json_text, "json_deserializer": orjson.loads}
 
 
-def _sqlite_engine(url: str, *, immediate: bool) -> Engine:
+def _sqlite_engine(url: str, *, immediate: bool, autocheckpoint: bool) -> Engine:
     engine = create_engine(
         url, connect_args={"check_same_thread": False, "timeout": 30}, **JSON_CODEC
     )
@@ -54,6 +58,8 @@ def _sqlite_engine(url: str, *, immediate: bool) -> Engine:
         # 64 MiB of page cache per connection (the default is 2 MiB): a long history's indexes
         # stay in memory while a score cycle updates them.
         cursor.execute("PRAGMA cache_size=-65536")
+        if not autocheckpoint:  # the Database's Checkpointer runs them
+            cursor.execute("PRAGMA wal_autocheckpoint=0")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -69,9 +75,13 @@ class Database:
     def __init__(self, url: str, *, pool_size: int = 10) -> None:
         self.url = url
         self.backend = make_url(url).get_backend_name()
+        # A file's WAL checkpoints run in a thread, not in commits (``Checkpointer``).
+        path = make_url(url).database if self.backend == "sqlite" else None
+        self._checkpointer = Checkpointer(path) if path and path != ":memory:" else None
         if self.backend == "sqlite":
-            self.engine = _sqlite_engine(url, immediate=False)
-            self.write_engine = _sqlite_engine(url, immediate=True)
+            automatic = self._checkpointer is None
+            self.engine = _sqlite_engine(url, immediate=False, autocheckpoint=automatic)
+            self.write_engine = _sqlite_engine(url, immediate=True, autocheckpoint=automatic)
         else:
             self.engine = create_engine(
                 url, pool_pre_ping=True, pool_size=pool_size, max_overflow=pool_size, **JSON_CODEC
@@ -106,6 +116,8 @@ class Database:
         else:
             with self._writer, self._write_sessions.begin() as session:
                 yield session
+            if self._checkpointer is not None:
+                self._checkpointer.note_commit()
         self.write_generation = next(self._generations)
 
     def __enter__(self) -> Database:
@@ -115,6 +127,8 @@ class Database:
         self.dispose()
 
     def dispose(self) -> None:
+        if self._checkpointer is not None:
+            self._checkpointer.stop()
         self.engine.dispose()
         if self.write_engine is not self.engine:
             self.write_engine.dispose()
