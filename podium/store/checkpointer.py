@@ -60,19 +60,30 @@ class Checkpointer:
             thread.join(timeout=30)
 
     def _run(self) -> None:
-        connection = sqlite3.connect(self.path, isolation_level=None, check_same_thread=True)
         try:
-            while True:
-                self._due.wait()
-                if self._stopping.is_set():
-                    return
-                self._due.clear()
-                self._checkpoint(connection)
-                # Commits during the pause are copied together by the next checkpoint.
-                if self._stopping.wait(self.min_interval_s):
-                    return
-        finally:
-            connection.close()
+            connection = sqlite3.connect(self.path, isolation_level=None, check_same_thread=True)
+            try:
+                self._loop(connection)
+            finally:
+                connection.close()
+        except Exception:
+            # Never a silent end: the WAL would grow with every commit. The next commit after
+            # a pause starts another thread.
+            log.exception("WAL checkpoints of %s stopped; restarting at the next commit", self.path)
+            self._stopping.wait(self.min_interval_s)
+            with self._lock:
+                self._pid = 0
+
+    def _loop(self, connection: sqlite3.Connection) -> None:
+        while True:
+            self._due.wait()
+            if self._stopping.is_set():
+                return
+            self._due.clear()
+            self._checkpoint(connection)
+            # Commits during the pause are copied together by the next checkpoint.
+            if self._stopping.wait(self.min_interval_s):
+                return
 
     def _checkpoint(self, connection: sqlite3.Connection) -> None:
         try:

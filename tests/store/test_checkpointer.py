@@ -93,3 +93,19 @@ def test_an_in_memory_store_keeps_sqlites_own_checkpoints() -> None:
             session.execute(text("CREATE TABLE t (n INTEGER)"))
     finally:
         database.dispose()
+
+
+def test_a_checkpointer_that_fails_starts_again_at_the_next_commit(tmp_path: Path) -> None:
+    checkpointer = Checkpointer(str(tmp_path / "missing" / "store.db"), min_interval_s=0.01)
+    checkpointer.note_commit()  # its connection cannot open: the thread logs it and ends
+    first = checkpointer._thread
+    assert first is not None
+    first.join(timeout=10)
+    _wait_for(lambda: checkpointer._pid == 0)
+    (tmp_path / "missing").mkdir()
+    checkpointer.note_commit()
+    try:
+        _wait_for(lambda: checkpointer.runs == 1)
+        assert checkpointer._thread is not first
+    finally:
+        checkpointer.stop()
