@@ -75,9 +75,11 @@ class Database:
     def __init__(self, url: str, *, pool_size: int = 10) -> None:
         self.url = url
         self.backend = make_url(url).get_backend_name()
-        # A file's WAL checkpoints run in a thread, not in commits (``Checkpointer``).
+        # A file's WAL checkpoints run in a thread, not in commits (``Checkpointer``); an
+        # in-memory store, or one named by a ``file:`` URI, keeps SQLite's own.
         path = make_url(url).database if self.backend == "sqlite" else None
-        self._checkpointer = Checkpointer(path) if path and path != ":memory:" else None
+        plain_file = bool(path) and path != ":memory:" and not str(path).startswith("file:")
+        self._checkpointer = Checkpointer(str(path)) if plain_file else None
         if self.backend == "sqlite":
             automatic = self._checkpointer is None
             self.engine = _sqlite_engine(url, immediate=False, autocheckpoint=automatic)

@@ -198,18 +198,23 @@ def _insert_outcome(database: Database, pk: int, status: str) -> None:
         )
 
 
+def _score_one_prediction(database: Database) -> None:
+    """A competition ``c1`` with one prediction of ``m1``, scored by a cycle."""
+    builders.competition(database, T0, grace_period="1h")
+    builders.roster(
+        database, T0, "c1", models={"m1": "ann"}, params=[{"id": "p1", "horizon": 3600}]
+    )
+    row = {"model_id": "m1", "param_id": "p1", "payload": 0.5, "performed_at": T0 - 7_200_000}
+    builders.predictions(database, T0, "c1", [row])
+    builders.truths(database, "c1", [{"param_id": "p1", "ts": T0 - 3_600_000, "value": 1}])
+    report = run_score_cycle(database, competition_id="c1", now_ms=T0, batch_size=10)
+    assert report.scored == 1
+
+
 def test_rollups_lose_their_foreign_keys_and_outcomes_keep_their_status_check(
     scratch_database: Database,
 ) -> None:
-    builders.competition(scratch_database, T0, grace_period="1h")
-    builders.roster(
-        scratch_database, T0, "c1", models={"m1": "ann"}, params=[{"id": "p1", "horizon": 3600}]
-    )
-    row = {"model_id": "m1", "param_id": "p1", "payload": 0.5, "performed_at": T0 - 7_200_000}
-    builders.predictions(scratch_database, T0, "c1", [row])
-    builders.truths(scratch_database, "c1", [{"param_id": "p1", "ts": T0 - 3_600_000, "value": 1}])
-    report = run_score_cycle(scratch_database, competition_id="c1", now_ms=T0, batch_size=10)
-    assert report.scored == 1
+    _score_one_prediction(scratch_database)
     assert _rollup_keys(scratch_database) == set()
     assert _reloptions(scratch_database, "score_totals") in (None, ["fillfactor=50"])
 
@@ -245,14 +250,7 @@ def test_rollup_updates_are_heap_only_on_postgresql_and_a_downgrade_restores_the
     scratch_database: Database,
 ) -> None:
     covering = ["competition_id", "bucket_start", "model_id", "param_id", "count", "total"]
-    builders.competition(scratch_database, T0, grace_period="1h")
-    builders.roster(
-        scratch_database, T0, "c1", models={"m1": "ann"}, params=[{"id": "p1", "horizon": 3600}]
-    )
-    row = {"model_id": "m1", "param_id": "p1", "payload": 0.5, "performed_at": T0 - 7_200_000}
-    builders.predictions(scratch_database, T0, "c1", [row])
-    builders.truths(scratch_database, "c1", [{"param_id": "p1", "ts": T0 - 3_600_000, "value": 1}])
-    assert run_score_cycle(scratch_database, competition_id="c1", now_ms=T0, batch_size=10).scored
+    _score_one_prediction(scratch_database)
     if scratch_database.is_postgresql:
         assert _rollup_indexes(scratch_database) == {
             "ix_score_rollups_window": ["competition_id", "bucket_start"]
