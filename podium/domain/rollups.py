@@ -8,7 +8,7 @@ same order as ``rollup_deltas``, so both give bit-identical totals.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -97,20 +97,7 @@ class RollupColumns:
 
     def from_bucket(self, bucket_start: int) -> RollupColumns:
         """The rows of buckets from ``bucket_start`` on, in the same order."""
-        return self._take(
-            [index for index, start in enumerate(self.bucket_start) if start >= bucket_start]
-        )
-
-    def split_buckets(self, buckets: Collection[int]) -> tuple[RollupColumns, RollupColumns]:
-        """The rows of ``buckets``, and the others, each in the same order."""
-        inside = set(buckets)
-        rows = range(len(self))
-        return (
-            self._take([index for index in rows if self.bucket_start[index] in inside]),
-            self._take([index for index in rows if self.bucket_start[index] not in inside]),
-        )
-
-    def _take(self, keep: list[int]) -> RollupColumns:
+        keep = [index for index, start in enumerate(self.bucket_start) if start >= bucket_start]
         if len(keep) == len(self):
             return self
         return RollupColumns(

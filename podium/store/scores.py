@@ -14,7 +14,6 @@ from typing import Any
 
 import numpy as np
 from sqlalchemy import Row, delete, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from podium.domain.predictions import PredictionStatus
@@ -43,7 +42,6 @@ class ScoreTotals:
 class _Upsert:
     sqlite: str
     postgresql: str
-    postgresql_insert: str  # the same rows, without ``ON CONFLICT``: for keys known to be new
 
 
 def _upsert(table: str, keys: tuple[str, ...], types: dict[str, str]) -> _Upsert:
@@ -55,11 +53,9 @@ def _upsert(table: str, keys: tuple[str, ...], types: dict[str, str]) -> _Upsert
     # Table and column names are constants of this module, never input.
     insert = f"INSERT INTO {table} ({', '.join(names)})"
     values = f"VALUES ({', '.join('?' for _ in names)})"
-    from_arrays = f"{insert} SELECT * FROM unnest({arrays})"  # noqa: S608
     return _Upsert(
         sqlite=f"{insert} {values} {conflict}",
-        postgresql=f"{from_arrays} {conflict}",
-        postgresql_insert=from_arrays,
+        postgresql=f"{insert} SELECT * FROM unnest({arrays}) {conflict}",  # noqa: S608
     )
 
 
@@ -74,11 +70,6 @@ _TYPES = {
 }
 _ROLLUPS = _upsert(
     "score_rollups", ("competition_id", "model_id", "param_id", "bucket_start"), _TYPES
-)
-# Which of a batch's buckets hold no roll-up yet: one probe of the window index per bucket.
-_UNOPENED_BUCKETS = (
-    "SELECT b FROM unnest(%s::bigint[]) AS b WHERE NOT EXISTS "
-    "(SELECT FROM score_rollups WHERE competition_id = %s AND bucket_start = b)"
 )
 _SCORED_STATUSES = (PredictionStatus.SCORED.value, PredictionStatus.FAILED.value)
 _TOTALS = _upsert("score_totals", ("competition_id", "model_id", "param_id"), _TYPES)
@@ -136,36 +127,9 @@ class ScoreRepository:
         self._add(_TOTALS, competition_id, rollups.totals(), with_bucket=False)
 
     def add_buckets(self, competition_id: str, rollups: RollupColumns) -> None:
-        """Add to the roll-ups only (the totals already count these scores).
-
-        On PostgreSQL the rows of buckets that hold no roll-up yet (a cycle that opens an hour)
-        are inserted without ``ON CONFLICT``, which costs each row a speculative insertion; if
-        another writer opened one of those buckets meanwhile, they are added as the others are.
-        """
-        if not len(rollups):
-            return
-        connection = self.session.connection()
-        if connection.dialect.name == "postgresql":
-            opened, rollups = rollups.split_buckets(self.unopened_buckets(competition_id, rollups))
-            if len(opened):
-                try:
-                    with connection.begin_nested():
-                        connection.exec_driver_sql(
-                            _ROLLUPS.postgresql_insert,
-                            _postgresql_arrays(competition_id, opened, with_bucket=True),
-                        )
-                except IntegrityError:
-                    self._add(_ROLLUPS, competition_id, opened, with_bucket=True)
+        """Add to the roll-ups only (the totals already count these scores)."""
         if len(rollups):
             self._add(_ROLLUPS, competition_id, rollups, with_bucket=True)
-
-    def unopened_buckets(self, competition_id: str, rollups: RollupColumns) -> list[int]:
-        """The buckets of ``rollups`` that hold no roll-up of the competition yet (PostgreSQL)."""
-        buckets = number_array(sorted(set(rollups.bucket_start)))
-        result = self.session.connection().exec_driver_sql(
-            _UNOPENED_BUCKETS, (buckets, competition_id)
-        )
-        return [int(bucket) for (bucket,) in result]
 
     def delete_rollups(
         self, competition_id: str, *, start: int | None = None, end: int | None = None
@@ -244,14 +208,22 @@ class ScoreRepository:
         ``INSERT … SELECT FROM unnest(arrays)`` on PostgreSQL (one round trip), the driver's
         ``executemany`` on SQLite.
         """
+        columns: list[list[Any]] = [
+            [competition_id] * len(rollups),
+            rollups.model_id,
+            rollups.param_id,
+            *([rollups.bucket_start] if with_bucket else []),
+            rollups.count,
+            rollups.total,
+            rollups.failed,
+        ]
         connection = self.session.connection()
         if connection.dialect.name == "postgresql":
+            # The ids as lists, the numbers as array literals (``number_array``: faster to send).
             connection.exec_driver_sql(
-                target.postgresql,
-                _postgresql_arrays(competition_id, rollups, with_bucket=with_bucket),
+                target.postgresql, (*columns[:3], *map(number_array, columns[3:]))
             )
         else:
-            columns = _columns(competition_id, rollups, with_bucket=with_bucket)
             connection.exec_driver_sql(target.sqlite, list(zip(*columns, strict=True)))
 
     def window_columns(self, competition_id: str, spec: WindowSpec, now_ms: int) -> WindowColumns:
@@ -374,23 +346,3 @@ class ScoreRepository:
             statement = statement.where(snapshot.model_id.in_(model_ids))
         statement = statement.order_by(snapshot.model_id, snapshot.performed_at).limit(limit)
         return list(self.session.connection().execute(statement))
-
-
-def _columns(competition_id: str, rollups: RollupColumns, *, with_bucket: bool) -> list[list[Any]]:
-    return [
-        [competition_id] * len(rollups),
-        rollups.model_id,
-        rollups.param_id,
-        *([rollups.bucket_start] if with_bucket else []),
-        rollups.count,
-        rollups.total,
-        rollups.failed,
-    ]
-
-
-def _postgresql_arrays(
-    competition_id: str, rollups: RollupColumns, *, with_bucket: bool
-) -> tuple[Any, ...]:
-    """The ids as lists, the numbers as array literals (``number_array``: faster to send)."""
-    columns = _columns(competition_id, rollups, with_bucket=with_bucket)
-    return (*columns[:3], *map(number_array, columns[3:]))

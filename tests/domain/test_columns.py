@@ -190,19 +190,3 @@ def test_models_by_asset_equals_models_on_asset_for_every_asset() -> None:
     assert list(grouped) == asset_categories(models) == ["A", "B"]
     for asset in grouped:
         assert grouped[asset] == models_on_asset(models, asset)
-
-
-@settings(deadline=None)
-@given(rollup_rows, st.sets(st.integers(0, 5).map(lambda hour: hour * HOUR)))
-def test_split_buckets_parts_the_rows_in_their_order(
-    rows: list[tuple[str, str, int, float | None]], buckets: set[int]
-) -> None:
-    columns = RollupColumns.of(
-        rollup_deltas(
-            [ScoredRow(m, p, at, value, value is not None) for m, p, at, value in rows], HOUR
-        )
-    )
-    inside, outside = columns.split_buckets(buckets)
-    every = columns.deltas()
-    assert inside.deltas() == [delta for delta in every if delta.bucket_start in buckets]
-    assert outside.deltas() == [delta for delta in every if delta.bucket_start not in buckets]
